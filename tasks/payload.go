@@ -1,0 +1,76 @@
+package tasks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Payload is what every task payload does: say its kind, validate itself, and name its TaskID.
+type Payload interface {
+	Kind() Kind
+	Validate() error
+	TaskID() string
+	// AssetPath is the original file the task is about, for log lines and error messages.
+	AssetPath() string
+}
+
+// ErrBadPayload marks a payload that does not decode or validate. It wraps asynq.SkipRetry so
+// such a task is archived at once: retrying cannot fix it.
+var ErrBadPayload = fmt.Errorf("bad task payload: %w", asynq.SkipRetry)
+
+// Decode unmarshals and validates a task payload of type P, which must be a pointer to a
+// payload struct. Failures wrap ErrBadPayload.
+func Decode[P Payload](data []byte, p P) error {
+	if err := json.Unmarshal(data, p); err != nil {
+		return fmt.Errorf("%w: %s payload does not decode: %v", ErrBadPayload, p.Kind(), err)
+	}
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("%w: %s payload for %q is invalid: %v", ErrBadPayload, p.Kind(), p.AssetPath(), err)
+	}
+	return nil
+}
+
+// Options are the enqueue settings the fleet applies to every task of one kind.
+type Options struct {
+	// Prefix is the queue prefix (configs queue_prefix).
+	Prefix string
+	// MaxRetry bounds the retries of transient failures.
+	MaxRetry int
+	// Timeout bounds one run of the task.
+	Timeout time.Duration
+}
+
+// NewTask builds the asynq task for a payload: its type, JSON body, queue and stable TaskID.
+func NewTask(p Payload, o Options) (*asynq.Task, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("%s task for %q: %w", p.Kind(), p.AssetPath(), err)
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s payload: %w", p.Kind(), err)
+	}
+	opts := []asynq.Option{asynq.Queue(QueueName(o.Prefix, p.Kind())), asynq.TaskID(p.TaskID())}
+	if o.MaxRetry > 0 {
+		opts = append(opts, asynq.MaxRetry(o.MaxRetry))
+	}
+	if o.Timeout > 0 {
+		opts = append(opts, asynq.Timeout(o.Timeout))
+	}
+	return asynq.NewTask(p.Kind().TypeName(), body, opts...), nil
+}
+
+func validateModelVersion(v string) error {
+	if v == "" {
+		return errors.New("model_version is empty")
+	}
+	for _, c := range v {
+		if c == ':' || c == ' ' {
+			return fmt.Errorf("model_version %q contains %q", v, c)
+		}
+	}
+	return nil
+}
