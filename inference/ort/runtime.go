@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 
-	onnx "github.com/yalue/onnxruntime_go"
 	"github.com/rs/zerolog"
+	onnx "github.com/yalue/onnxruntime_go"
 )
 
 // SetupHint is the command that installs the ONNX Runtime library and the face models.
