@@ -1,0 +1,116 @@
+package configs
+
+import (
+	_ "embed"
+	"time"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML is the embedded default configuration, for `mediafleet config` and docs.
+func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
+
+// Config is the whole configuration of a mediafleet process.
+type Config struct {
+	RedisURL    string                 `yaml:"redis_url"`
+	QueuePrefix string                 `yaml:"queue_prefix"`
+	DataDir     string                 `yaml:"data_dir"`
+	Store       string                 `yaml:"store"`
+	MediaRoots  []string               `yaml:"media_roots"`
+	PathMap     []string               `yaml:"path_map"`
+	Queues      map[string]QueueConfig `yaml:"queues"`
+	Worker      WorkerConfig           `yaml:"worker"`
+	Keyframes   KeyframesConfig        `yaml:"keyframes"`
+	Faces       FacesConfig            `yaml:"faces"`
+	Captions    CaptionsConfig         `yaml:"captions"`
+	Dashboard   DashboardConfig        `yaml:"dashboard"`
+}
+
+// QueueConfig is one queue's share of a worker.
+type QueueConfig struct {
+	// Concurrency is the most tasks of this queue one worker runs at once.
+	Concurrency int `yaml:"concurrency"`
+	// Device is "cpu" or "gpu".
+	Device string `yaml:"device"`
+	// VRAMMiB is the GPU memory one task of this queue needs (GPU queues).
+	VRAMMiB int `yaml:"vram_mib"`
+	// MaxRetry bounds the retries of transient failures.
+	MaxRetry int `yaml:"max_retry"`
+	// Timeout bounds one run of a task.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// WorkerConfig is how a worker process runs.
+type WorkerConfig struct {
+	ShutdownGrace  time.Duration `yaml:"shutdown_grace"`
+	GPU            string        `yaml:"gpu"`
+	RequireGPU     bool          `yaml:"require_gpu"`
+	MetricsListen  string        `yaml:"metrics_listen"`
+	Heartbeat      time.Duration `yaml:"heartbeat"`
+	HeartbeatTTL   time.Duration `yaml:"heartbeat_ttl"`
+	RetryBaseDelay time.Duration `yaml:"retry_base_delay"`
+	RetryMaxDelay  time.Duration `yaml:"retry_max_delay"`
+}
+
+// KeyframesConfig is how keyframes are extracted from videos.
+type KeyframesConfig struct {
+	FFmpeg           string        `yaml:"ffmpeg"`
+	FFprobe          string        `yaml:"ffprobe"`
+	MinSpacing       time.Duration `yaml:"min_spacing"`
+	MaxFrames        int           `yaml:"max_frames"`
+	FallbackInterval time.Duration `yaml:"fallback_interval"`
+	Timeout          time.Duration `yaml:"timeout"`
+	JPEGQuality      int           `yaml:"jpeg_quality"`
+}
+
+// FacesConfig is the face pipeline's models and thresholds.
+type FacesConfig struct {
+	ORTLib         string         `yaml:"ort_lib"`
+	ModelsDir      string         `yaml:"models_dir"`
+	Threads        int            `yaml:"threads"`
+	ScoreThreshold float64        `yaml:"score_threshold"`
+	NMSIoU         float64        `yaml:"nms_iou"`
+	MaxPixels      int64          `yaml:"max_pixels"`
+	BatchMax       int            `yaml:"batch_max"`
+	BatchWait      time.Duration  `yaml:"batch_wait"`
+	SaveCrops      bool           `yaml:"save_crops"`
+	Embedder       EmbedderConfig `yaml:"embedder"`
+}
+
+// EmbedderConfig describes a face embedding model other than the default one.
+type EmbedderConfig struct {
+	Model        string     `yaml:"model"`
+	InputName    string     `yaml:"input_name"`
+	OutputName   string     `yaml:"output_name"`
+	InputSize    int        `yaml:"input_size"`
+	ChannelOrder string     `yaml:"channel_order"`
+	Mean         [3]float32 `yaml:"mean"`
+	Std          [3]float32 `yaml:"std"`
+	Dim          int        `yaml:"dim"`
+	Version      string     `yaml:"version"`
+}
+
+// CaptionsConfig is the vision-language model backend that writes captions.
+type CaptionsConfig struct {
+	Backend     string        `yaml:"backend"`
+	URL         string        `yaml:"url"`
+	Model       string        `yaml:"model"`
+	APIKey      string        `yaml:"api_key"`
+	Prompt      string        `yaml:"prompt"`
+	MaxTokens   int           `yaml:"max_tokens"`
+	Temperature float64       `yaml:"temperature"`
+	MaxEdge     int           `yaml:"max_edge"`
+	RetryEdge   int           `yaml:"retry_edge"`
+	MaxInflight int           `yaml:"max_inflight"`
+	Timeout     time.Duration `yaml:"timeout"`
+}
+
+// DashboardConfig is where the dashboard listens and who may use it.
+type DashboardConfig struct {
+	Listen        string `yaml:"listen"`
+	Token         string `yaml:"token"`
+	BasicUser     string `yaml:"basic_user"`
+	BasicPassword string `yaml:"basic_password"`
+	ReadOnly      bool   `yaml:"read_only"`
+}

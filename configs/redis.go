@@ -1,0 +1,79 @@
+package configs
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// ParseRedisURL turns redis_url into asynq's connection options. It accepts redis://,
+// rediss://, redis-socket://, redis-sentinel://[:password@]host:port[,host:port]?master=NAME and
+// redis-cluster://[:password@]host:port[,host:port].
+func ParseRedisURL(raw string) (asynq.RedisConnOpt, error) {
+	if raw == "" {
+		return nil, fmt.Errorf("redis_url is empty: set MEDIAFLEET_REDIS_URL, e.g. redis://127.0.0.1:6379/0")
+	}
+	if rest, ok := strings.CutPrefix(raw, "redis-cluster://"); ok {
+		u, err := url.Parse("redis://" + rest)
+		if err != nil {
+			return nil, fmt.Errorf("redis_url %q: %v", raw, err)
+		}
+		opt := asynq.RedisClusterClientOpt{Addrs: strings.Split(u.Host, ",")}
+		if u.User != nil {
+			opt.Password, _ = u.User.Password()
+			opt.Username = u.User.Username()
+		}
+		return opt, nil
+	}
+	opt, err := asynq.ParseRedisURI(raw)
+	if err != nil {
+		return nil, fmt.Errorf("redis_url %q is not a Redis URL (%v): use redis://host:port/db, rediss://, redis-socket://, redis-sentinel:// or redis-cluster://", raw, err)
+	}
+	return opt, nil
+}
+
+// RedisClient opens a go-redis client for the configured Redis, for the parts of mediafleet that
+// talk to Redis beside asynq (registry, semaphores).
+func RedisClient(raw string) (redis.UniversalClient, error) {
+	opt, err := ParseRedisURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	c, ok := opt.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil, fmt.Errorf("redis_url %q: unsupported client type", raw)
+	}
+	return c, nil
+}
+
+// CheckRedis pings the configured Redis and says what to do when it does not answer.
+func CheckRedis(ctx context.Context, raw string) error {
+	c, err := RedisClient(raw)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("Redis at %s does not answer (%v): start redis-server there or point MEDIAFLEET_REDIS_URL at a running one", redact(raw), err)
+	}
+	return nil
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,83 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// PermanentError marks a failure that retrying cannot fix: bad input, a file that is not what it
+// claims, a file outside the media roots. Its text is the reason the archived task shows.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent wraps err so the task is archived at once with err's text as the reason.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &PermanentError{Err: err}
+}
+
+// Delayed is a transient failure that knows when to try again (a server's Retry-After, a GPU
+// that is short of memory for a moment).
+type Delayed interface {
+	error
+	RetryAfter() time.Duration
+}
+
+// Classifier tells whether an error from a backend is permanent. Each inference package
+// exports one; the worker asks them all in one place.
+type Classifier func(error) bool
+
+// mapError is the one place where a handler's error becomes asynq's decision: nil stays nil,
+// permanent errors wrap asynq.SkipRetry (archived at once, reason kept), everything else is
+// returned as is and retried.
+func mapError(err error, permanent []Classifier) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, asynq.SkipRetry) {
+		return err
+	}
+	var pe *PermanentError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	for _, isPermanent := range permanent {
+		if isPermanent(err) {
+			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+		}
+	}
+	return err
+}
+
+// RetryPolicy is the delay before the n-th retry of a transient failure: exponential from Base,
+// with jitter, capped at Max; a Delayed error's own delay wins.
+type RetryPolicy struct {
+	Base time.Duration
+	Max  time.Duration
+}
+
+// Delay implements asynq.RetryDelayFunc.
+func (p RetryPolicy) Delay(n int, err error, _ *asynq.Task) time.Duration {
+	d := p.Base
+	for i := 0; i < n && d < p.Max; i++ {
+		d *= 2
+	}
+	if d > p.Max {
+		d = p.Max
+	}
+	// Up to 25% jitter so a fleet that failed together does not retry together.
+	d += time.Duration(rand.Int64N(int64(d)/4 + 1))
+	var del Delayed
+	if errors.As(err, &del) && del.RetryAfter() > 0 {
+		return del.RetryAfter()
+	}
+	return d
+}

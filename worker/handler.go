@@ -1,0 +1,98 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+
+	"github.com/mediafleet/mediafleet/tasks"
+)
+
+// Adapt turns a typed handler into an asynq.Handler: it decodes and validates the payload (a bad
+// one is archived at once with the reason) and then calls h. P is a pointer to a payload struct,
+// e.g. Adapt(func(ctx context.Context, p *tasks.FacesPayload) error {...}).
+func Adapt[T any, P interface {
+	*T
+	tasks.Payload
+}](h func(context.Context, P) error) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		p := P(new(T))
+		if err := tasks.Decode(t.Payload(), p); err != nil {
+			return err
+		}
+		return h(ctx, p)
+	})
+}
+
+// assetOf reads the asset path of any mediafleet payload, for log lines, without knowing its type.
+func assetOf(payload []byte) string {
+	var v struct {
+		Asset struct {
+			Path string `json:"path"`
+		} `json:"asset"`
+		Frame int `json:"frame"`
+	}
+	_ = json.Unmarshal(payload, &v)
+	return v.Asset.Path
+}
+
+// taskMiddleware gives every task a logger carrying its id, type, queue and asset (handlers get
+// it with zerolog.Ctx), maps the handler's error in one place, counts in-flight tasks and records
+// finished ones for throughput.
+func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		id, _ := asynq.GetTaskID(ctx)
+		retry, _ := asynq.GetRetryCount(ctx)
+		maxRetry, _ := asynq.GetMaxRetry(ctx)
+		log := f.cfg.Log.With().Str("task_id", id).Str("type", t.Type()).Str("queue", queue).
+			Str("asset", assetOf(t.Payload())).Logger()
+		ctx = log.WithContext(ctx)
+		f.track(queue, +1)
+		defer f.track(queue, -1)
+
+		start := time.Now()
+		log.Debug().Int("retry", retry).Msg("task started")
+		err := mapError(next.ProcessTask(ctx, t), f.cfg.Permanent)
+		took := time.Since(start)
+
+		final := err == nil || errors.Is(err, asynq.SkipRetry) || retry >= maxRetry
+		if final && ctx.Err() == nil && f.cfg.Stats != nil {
+			if serr := f.cfg.Stats.Record(context.WithoutCancel(ctx), queue, err == nil); serr != nil {
+				log.Warn().Err(serr).Msg("recording throughput failed")
+			}
+		}
+		if f.cfg.Observe != nil {
+			f.cfg.Observe(queue, took, err)
+		}
+		switch {
+		case err == nil:
+			log.Info().Dur("took", took).Msg("task done")
+		case errors.Is(err, asynq.SkipRetry):
+			log.Error().Err(err).Dur("took", took).Msg("task archived: permanent failure")
+		case ctx.Err() != nil:
+			log.Warn().Err(err).Dur("took", took).Msg("task interrupted; it goes back to its queue")
+		default:
+			log.Warn().Err(err).Int("retry", retry).Int("max_retry", maxRetry).Dur("took", took).Msg("task failed; it will be retried")
+		}
+		return err
+	})
+}
+
+// asynqLogger routes asynq's own log lines through zerolog.
+type asynqLogger struct{ log zerolog.Logger }
+
+func sprint(args []any) string { return fmt.Sprint(args...) }
+
+func (l asynqLogger) Debug(args ...any) { l.log.Debug().Msg(sprint(args)) }
+func (l asynqLogger) Info(args ...any)  { l.log.Info().Msg(sprint(args)) }
+func (l asynqLogger) Warn(args ...any)  { l.log.Warn().Msg(sprint(args)) }
+func (l asynqLogger) Error(args ...any) { l.log.Error().Msg(sprint(args)) }
+func (l asynqLogger) Fatal(args ...any) { l.log.Fatal().Msg(sprint(args)) }
+
+// NewAsynqLogger adapts a zerolog.Logger to asynq.Logger, for asynq servers and schedulers.
+func NewAsynqLogger(log zerolog.Logger) asynq.Logger { return asynqLogger{log: log} }
