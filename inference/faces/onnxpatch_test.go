@@ -234,4 +234,3 @@ func symbolicBatch(t testing.TB, vi []byte) []byte {
 		})
 	})
 }
-
