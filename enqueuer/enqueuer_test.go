@@ -1,0 +1,177 @@
+package enqueuer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"testing"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mediafleet/mediafleet/catalog"
+	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/testenv"
+	"github.com/mediafleet/mediafleet/tasks"
+)
+
+// sliceSource streams assets held in memory.
+type sliceSource []catalog.Asset
+
+func (s sliceSource) Name() string { return "test" }
+func (s sliceSource) Scan(ctx context.Context, yield func(catalog.Asset) error) (catalog.ScanStats, error) {
+	st := catalog.ScanStats{}
+	for _, a := range s {
+		st.Seen++
+		if err := yield(a); err != nil {
+			return st, err
+		}
+	}
+	st.Skip("hidden file")
+	return st, nil
+}
+
+// doneSet answers Done from a set of "kind/version/key" strings.
+type doneSet map[string]bool
+
+func (d doneSet) Done(_ context.Context, kind, version string, keys []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, k := range keys {
+		if d[kind+"/"+version+"/"+k] {
+			out[k] = true
+		}
+	}
+	return out, nil
+}
+
+func sha(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+func library(nImages, nVideos int) sliceSource {
+	var s sliceSource
+	for i := range nImages {
+		s = append(s, catalog.Asset{Path: fmt.Sprintf("/lib/p%05d.jpg", i), Media: catalog.Image, SHA256: sha(fmt.Sprint("p", i))})
+	}
+	for i := range nVideos {
+		s = append(s, catalog.Asset{Path: fmt.Sprintf("/lib/v%05d.mp4", i), Media: catalog.Video, SHA256: sha(fmt.Sprint("v", i))})
+	}
+	return s
+}
+
+type fixture struct {
+	prefix string
+	client *asynq.Client
+	insp   *asynq.Inspector
+}
+
+func setup(t testing.TB) *fixture {
+	opt, err := configs.ParseRedisURL(testenv.RedisURL(t))
+	require.NoError(t, err)
+	f := &fixture{prefix: testenv.Prefix(t), client: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
+	t.Cleanup(func() {
+		for _, k := range tasks.AllKinds() {
+			_ = f.insp.DeleteQueue(tasks.QueueName(f.prefix, k), true)
+		}
+		f.client.Close()
+		f.insp.Close()
+	})
+	return f
+}
+
+func (f *fixture) options(kinds ...tasks.Kind) Options {
+	o := Options{Kinds: kinds, Versions: map[tasks.Kind]string{tasks.Keyframes: "kf1", tasks.Faces: "fr1"},
+		Unavailable: map[tasks.Kind]string{tasks.Captions: "no caption backend configured"},
+		Task:        map[tasks.Kind]tasks.Options{}, Log: zerolog.Nop()}
+	for _, k := range tasks.AllKinds() {
+		o.Task[k] = tasks.Options{Prefix: f.prefix}
+	}
+	return o
+}
+
+func (f *fixture) size(t *testing.T, k tasks.Kind) int {
+	name := tasks.QueueName(f.prefix, k)
+	queues, err := f.insp.Queues()
+	require.NoError(t, err)
+	for _, q := range queues {
+		if q == name {
+			info, err := f.insp.GetQueueInfo(name)
+			require.NoError(t, err)
+			return info.Size
+		}
+	}
+	return 0
+}
+
+// TestReenqueueAddsNothing: a second run over the same catalog finds every task already queued.
+func TestReenqueueAddsNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	lib := library(300, 40)
+	e, err := New(f.client, doneSet{}, f.options())
+	require.NoError(t, err)
+	s1, err := e.Run(context.Background(), lib)
+	require.NoError(t, err)
+	require.Equal(t, 340, s1.Assets)
+	require.Equal(t, 340, s1.Enqueued)
+	require.Equal(t, map[string]int{"faces": 300, "keyframes": 40}, s1.Planned)
+	require.Equal(t, 300+1, s1.Skipped, "captions of 300 photos without a backend, plus the source's own skip")
+	require.Equal(t, 300, s1.SkippedReasons["captions: no caption backend configured"])
+	require.Equal(t, 300, f.size(t, tasks.Faces))
+	require.Equal(t, 40, f.size(t, tasks.Keyframes))
+
+	s2, err := e.Run(context.Background(), lib)
+	require.NoError(t, err)
+	require.Zero(t, s2.Enqueued)
+	require.Equal(t, 340, s2.AlreadyQueued)
+	require.Equal(t, 300, f.size(t, tasks.Faces))
+}
+
+// TestSkipsDoneUnlessAll: results already in the store are not planned again, unless --all.
+func TestSkipsDoneUnlessAll(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	lib := library(10, 2)
+	done := doneSet{}
+	for _, a := range lib[:4] {
+		done["faces/fr1/"+a.Key()] = true
+	}
+	done["faces/OLD/"+lib[5].Key()] = true // another model version does not count
+	e, err := New(f.client, done, f.options(tasks.Faces))
+	require.NoError(t, err)
+	s, err := e.Run(context.Background(), lib)
+	require.NoError(t, err)
+	require.Equal(t, 4, s.AlreadyDone)
+	require.Equal(t, 6, s.Enqueued)
+	require.Zero(t, f.size(t, tasks.Keyframes), "--kinds faces plans no keyframes")
+
+	o := f.options(tasks.Faces)
+	o.All = true
+	e, err = New(f.client, done, o)
+	require.NoError(t, err)
+	s, err = e.Run(context.Background(), lib)
+	require.NoError(t, err)
+	require.Zero(t, s.AlreadyDone)
+	require.Equal(t, 4, s.Enqueued)
+	require.Equal(t, 6, s.AlreadyQueued)
+}
+
+// TestDryRunWritesNothing: a dry run counts the plan and leaves Redis untouched.
+func TestDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	o := f.options()
+	o.DryRun = true
+	e, err := New(f.client, doneSet{}, o)
+	require.NoError(t, err)
+	s, err := e.Run(context.Background(), library(20, 3))
+	require.NoError(t, err)
+	require.True(t, s.DryRun)
+	require.Equal(t, 23, s.Enqueued)
+	queues, err := f.insp.Queues()
+	require.NoError(t, err)
+	require.NotContains(t, queues, tasks.QueueName(f.prefix, tasks.Faces))
+}
