@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -114,12 +115,12 @@ type sqlConn interface {
 type sqlQuerier struct{ c sqlConn }
 
 func (q sqlQuerier) exec(ctx context.Context, s string, args ...any) error {
-	_, err := q.c.ExecContext(ctx, s, args...)
+	_, err := q.c.ExecContext(ctx, sqliteParams(s), args...)
 	return err
 }
 
 func (q sqlQuerier) query(ctx context.Context, s string, args ...any) (rows, error) {
-	r, err := q.c.QueryContext(ctx, s, args...)
+	r, err := q.c.QueryContext(ctx, sqliteParams(s), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -130,3 +131,34 @@ func (q sqlQuerier) query(ctx context.Context, s string, args ...any) (rows, err
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+// sqliteParams turns $1-style placeholders into SQLite's anonymous ?. SQLite reads $N too,
+// but looks each one up by name when preparing and again when binding, which makes a
+// statement of hundreds of placeholders (Done's key lists) slow. When the placeholders do not
+// run $1, $2, ... in order, each once, they become ?N, which SQLite also numbers directly.
+// The store's SQL holds no '$' inside literals.
+func sqliteParams(s string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	next := 1
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			b.WriteByte(s[i])
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if n, err := strconv.Atoi(s[i+1 : j]); err != nil || n != next {
+			return strings.ReplaceAll(s, "$", "?")
+		}
+		next++
+		b.WriteByte('?')
+		i = j - 1
+	}
+	return b.String()
+}

@@ -13,12 +13,15 @@ type Store interface {
 	// video's duration, fps and size. The asset row is upserted too.
 	PutKeyframes(ctx context.Context, r KeyframesResult) error
 	// PutFaces replaces the faces found in one (asset, frame, model version). Zero faces is a
-	// result too: the frame is then known to hold none and is not planned again.
+	// result too: the frame is then known to hold none and is not planned again. The asset
+	// must be recorded first (UpsertAsset, or PutKeyframes for a video), else ErrUnknownAsset.
 	PutFaces(ctx context.Context, r FacesResult) error
-	// PutCaption replaces the caption of one (asset, frame, model version).
+	// PutCaption replaces the caption of one (asset, frame, model version). The asset must be
+	// recorded first, else ErrUnknownAsset.
 	PutCaption(ctx context.Context, r CaptionResult) error
 	// Done reports which of the given asset keys already have a result of kind ("keyframes",
-	// "faces" or "captions") for the model version, at frame 0 for faces and captions.
+	// "faces" or "captions") for the model version, at frame 0 for faces and captions. Keys
+	// without one are absent from the map; another kind is ErrUnknownKind.
 	Done(ctx context.Context, kind string, modelVersion string, assetKeys []string) (map[string]bool, error)
 	// Show returns everything the store holds for the asset at path; ErrNotFound if none.
 	Show(ctx context.Context, path string) (*AssetView, error)

@@ -10,10 +10,10 @@ import (
 	"github.com/mediafleet/mediafleet/catalog/store"
 )
 
-// ConcurrentWriters and ConcurrentPuts size the concurrent-writers test.
+// concurrentWriters goroutines each make concurrentPuts rounds of writes.
 const (
-	ConcurrentWriters = 8
-	ConcurrentPuts    = 30
+	concurrentWriters = 8
+	concurrentPuts    = 30
 )
 
 func testConcurrentWriters(t *testing.T, s store.Store) {
@@ -25,9 +25,9 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 	}
 	video := newAsset("/v/busy.mp4", "video")
 	var wg sync.WaitGroup
-	for g := range ConcurrentWriters {
+	for g := range concurrentWriters {
 		wg.Go(func() {
-			for i := range ConcurrentPuts {
+			for i := range concurrentPuts {
 				a := assets[(g+i)%len(assets)]
 				err := s.PutFaces(ctx, store.FacesResult{AssetKey: a.Key, Frame: i % 2, ModelVersion: "fr-v1",
 					Image: a.Path, Faces: newFaces((g+i)%4, 128)})
@@ -52,7 +52,7 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 	// A reader asks what is done while the writers write.
 	wg.Go(func() {
 		keys := []string{assets[0].Key, assets[1].Key, video.Key}
-		for range ConcurrentPuts {
+		for range concurrentPuts {
 			if _, err := s.Done(ctx, "faces", "fr-v1", keys); err != nil {
 				t.Errorf("done while writing: %v", err)
 				return
