@@ -3,6 +3,7 @@ package keyframes
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -66,8 +67,15 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, ": %s said: %s", e.Tool, e.Detail)
 	case e.Detail != "":
 		fmt.Fprintf(&b, ": %s", e.Detail)
-	case e.Err != nil && !strings.Contains(e.Problem, e.Err.Error()):
-		fmt.Fprintf(&b, ": %v", e.Err)
+	case e.Err != nil:
+		cause := e.Err
+		var pe *fs.PathError
+		if errors.As(cause, &pe) && pe.Path == e.Path {
+			cause = pe.Err // the path is already said
+		}
+		if !strings.Contains(e.Problem, cause.Error()) {
+			fmt.Fprintf(&b, ": %v", cause)
+		}
 	}
 	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -108,10 +109,14 @@ func (e Extractor) Validate() error {
 	if s.fallbackInterval > 0 && s.fallbackInterval < s.minSpacing {
 		errs = append(errs, fmt.Errorf("fallback interval %s is shorter than min spacing %s", s.fallbackInterval, s.minSpacing))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return &Error{Problem: "invalid keyframes settings", Detail: err.Error(), Kind: ErrConfig, Err: err}
+	if len(errs) == 0 {
+		return nil
 	}
-	return nil
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return &Error{Problem: "invalid keyframes settings", Detail: strings.Join(msgs, "; "), Kind: ErrConfig, Err: errors.Join(errs...)}
 }
 
 // ModelVersion names the settings that decide which frames are written and how, e.g.

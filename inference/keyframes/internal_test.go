@@ -2,9 +2,11 @@ package keyframes
 
 import (
 	"bytes"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -119,4 +121,52 @@ func TestLogKeepsBoundedComplaints(t *testing.T) {
 	msg := l.message()
 	require.True(t, strings.HasSuffix(msg, "; Invalid data found when processing input"), msg)
 	require.LessOrEqual(t, len(msg), 403)
+}
+
+// TestSignalledFFmpegIsNotPermanent stops a real ffmpeg the way a shutting-down host does:
+// SIGTERM (ffmpeg exits 255) or SIGKILL. Neither says anything about the file.
+func TestSignalledFFmpegIsNotPermanent(t *testing.T) {
+	t.Parallel()
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	require.NoError(t, err)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		log := newFFLog()
+		started := &seen{want: "Output #0", ch: make(chan struct{})}
+		cmd := exec.Command(ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "level+info",
+			"-re", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-f", "null", "-")
+		cmd.Stderr = io.MultiWriter(log, started)
+		require.NoError(t, cmd.Start())
+		select { // ffmpeg handles signals by the time it describes its output
+		case <-started.ch:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatal("ffmpeg did not start")
+		}
+		require.NoError(t, cmd.Process.Signal(sig))
+		runErr := cmd.Wait()
+		require.Error(t, runErr)
+		err := judge(toolRun{log: log, exitErr: runErr}, "ffmpeg", "/v.mp4", "")
+		require.False(t, IsPermanent(err), "%v: %v", sig, err)
+		require.NotErrorIs(t, err, ErrConfig)
+		require.Contains(t, err.Error(), "signal")
+	}
+}
+
+// seen closes ch once want has been written to it.
+type seen struct {
+	want string
+	buf  []byte
+	ch   chan struct{}
+	done bool
+}
+
+func (s *seen) Write(p []byte) (int, error) {
+	if !s.done {
+		s.buf = append(s.buf, p...)
+		if bytes.Contains(s.buf, []byte(s.want)) {
+			s.done = true
+			close(s.ch)
+		}
+	}
+	return len(p), nil
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -53,7 +54,7 @@ func runTool(ctx context.Context, bin string, args []string, log *ffLog, wantStd
 	err := cmd.Wait()
 	log.flush()
 	r.stdout = stdout.Bytes()
-	if ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
 		return r, contextError(ctx, bin, limit)
 	}
 	r.exitErr = err
@@ -64,22 +65,24 @@ func missingTool(bin string, err error) error {
 	return &Error{Problem: fmt.Sprintf("cannot run %s; %s", bin, setupHint), Kind: ErrConfig, Err: err}
 }
 
+// contextError says that ctx ended a run of bin, which had limit left when it was started.
 func contextError(ctx context.Context, bin string, limit time.Duration) error {
+	tool := filepath.Base(bin)
 	cause := context.Cause(ctx)
 	if errors.Is(cause, context.DeadlineExceeded) {
-		problem := bin + " did not finish in time"
+		problem := tool + " did not finish in time"
 		if limit > 0 {
-			problem = fmt.Sprintf("%s did not finish within %s", bin, limit.Round(time.Millisecond))
+			problem = fmt.Sprintf("%s did not finish in the %s left before the deadline", tool, limit.Round(time.Millisecond))
 		}
-		return &Error{Tool: bin, Problem: problem, Kind: ErrTimeout, Err: cause}
+		return &Error{Tool: tool, Problem: problem, Kind: ErrTimeout, Err: cause}
 	}
-	return &Error{Tool: bin, Problem: bin + " was stopped: " + cause.Error(), Err: cause}
+	return &Error{Tool: tool, Problem: tool + " was stopped: " + cause.Error(), Err: cause}
 }
 
 // Log phrases that put the blame on this machine or on ffmpeg rather than on the file.
 var (
 	configPhrases = []string{"Unrecognized option", "Option not found", "Error splitting the argument list",
-		"No such filter", "Unknown encoder", "Error initializing filter"}
+		"No such filter", "Unknown encoder"}
 	localPhrases = []string{"No space left on device", "Cannot allocate memory", "Input/output error",
 		"Permission denied", "Read-only file system", "Disk quota exceeded", "Too many open files"}
 )
@@ -95,6 +98,11 @@ func judge(r toolRun, tool, path, scratch string) error {
 	if errors.As(r.exitErr, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			e.Problem = fmt.Sprintf("%s was killed by %s", tool, ws.Signal())
+			return e
+		}
+		// ffmpeg catches SIGINT and SIGTERM and then exits with 255, and only then.
+		if tool == "ffmpeg" && ee.ExitCode() == 255 {
+			e.Problem = "ffmpeg was stopped by a signal"
 			return e
 		}
 	}
