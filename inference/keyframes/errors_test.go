@@ -25,6 +25,18 @@ func audioOnly(t *testing.T) string {
 	return p
 }
 
+// songWithCover is a real two-second MP3 with a JPEG album cover, made by ffmpeg: its only
+// video stream is the attached picture.
+func songWithCover(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "song.mp3")
+	out, err := exec.Command(tool(t, "ffmpeg"), "-hide_banner", "-loglevel", "error", "-nostdin",
+		"-f", "lavfi", "-i", "sine=duration=2", "-i", testenv.Sample(t, "messi5.jpg"),
+		"-map", "0", "-map", "1", "-c:v", "mjpeg", "-disposition:v", "attached_pic", p).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return p
+}
+
 func randomBytes(t *testing.T, n int) []byte {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
@@ -48,6 +60,7 @@ func TestBadInput(t *testing.T) {
 		{"AVI cut inside the first frame", func(t *testing.T) string { return truncated(t, "Megamind.avi", 12_000) },
 			keyframes.ErrInvalidMedia, "Cannot determine format of input stream"},
 		{"audio only", audioOnly, keyframes.ErrNotVideo, "no video stream"},
+		{"song with a cover picture", songWithCover, keyframes.ErrNotVideo, "no video stream"},
 		{"still image", func(t *testing.T) string { return testenv.Sample(t, "messi5.jpg") }, keyframes.ErrNotVideo, "still image"},
 		{"directory", func(t *testing.T) string { return t.TempDir() }, keyframes.ErrInvalidMedia, "is a directory"},
 		{"missing file", func(t *testing.T) string { return filepath.Join(t.TempDir(), "gone.mp4") }, nil, "file not found"},
@@ -105,7 +118,11 @@ func TestProbeBadInput(t *testing.T) {
 
 	_, err = keyframes.Probe(context.Background(), ffprobe, audioOnly(t))
 	require.ErrorIs(t, err, keyframes.ErrNotVideo)
-	require.Contains(t, err.Error(), "only audio streams")
+	require.Contains(t, err.Error(), "no video stream in the file (streams: audio)")
+
+	_, err = keyframes.Probe(context.Background(), ffprobe, songWithCover(t))
+	require.ErrorIs(t, err, keyframes.ErrNotVideo)
+	require.Contains(t, err.Error(), "no video stream in the file (streams: audio, cover picture)")
 
 	_, err = keyframes.Probe(context.Background(), ffprobe, testenv.Sample(t, "messi5.jpg"))
 	require.ErrorIs(t, err, keyframes.ErrNotVideo)

@@ -173,7 +173,7 @@ func (l *ffLog) describe(s string) {
 			mi, _ := strconv.Atoi(m[2])
 			sec, _ := strconv.ParseFloat(m[3], 64)
 			l.duration = float64(h*3600+mi*60) + sec
-		} else if m := reStream.FindStringSubmatch(s); m != nil {
+		} else if m := reStream.FindStringSubmatch(s); m != nil && !coverArt(s) {
 			idx, _ := strconv.Atoi(m[1])
 			st := streamLine{codec: m[2]}
 			if sz := reSize.FindStringSubmatch(s); sz != nil {
@@ -193,6 +193,12 @@ func (l *ffLog) describe(s string) {
 			l.mapped, _ = strconv.Atoi(m[1])
 		}
 	}
+}
+
+// coverArt reports a stream line of a picture attached to the file (an album cover, a
+// thumbnail) rather than a video; -map 0:V skips those streams too.
+func coverArt(s string) bool {
+	return strings.HasSuffix(s, "(attached pic)") || strings.HasSuffix(s, "(timed thumbnails)")
 }
 
 func (l *ffLog) showinfo(s string) {

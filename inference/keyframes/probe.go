@@ -78,8 +78,12 @@ func parseProbe(out []byte, path string) (VideoInfo, error) {
 	}
 	var kinds []string
 	for _, s := range p.Streams {
-		if s.CodecType != "video" || s.Disposition.AttachedPic != 0 || s.Disposition.TimedThumbnails != 0 {
+		if s.CodecType != "video" {
 			kinds = append(kinds, s.CodecType)
+			continue
+		}
+		if s.Disposition.AttachedPic != 0 || s.Disposition.TimedThumbnails != 0 {
+			kinds = append(kinds, "cover picture")
 			continue
 		}
 		v := VideoInfo{
@@ -101,9 +105,9 @@ func parseProbe(out []byte, path string) (VideoInfo, error) {
 		}
 		return v, nil
 	}
-	what := "no streams"
+	what := "no streams at all"
 	if len(kinds) > 0 {
-		what = "only " + strings.Join(kinds, ", ") + " streams"
+		what = "streams: " + strings.Join(kinds, ", ")
 	}
 	return VideoInfo{Format: p.Format.FormatName}, &Error{Path: path, Tool: "ffprobe", Problem: "no video stream in the file (" + what + ")", Kind: ErrNotVideo}
 }
