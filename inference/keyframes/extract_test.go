@@ -264,3 +264,25 @@ func TestExtractTruncatedFileGivesWhatDecodes(t *testing.T) {
 	require.NotEmpty(t, res.Warnings)
 	require.Contains(t, res.Warnings[len(res.Warnings)-1], "corrupt")
 }
+
+// TestExtractRotatedVideoIsUpright uses Megamind's first 5 s in an MP4 that asks players to
+// turn it 90 degrees, as phones record portrait video: frames come out turned, 528x720.
+func TestExtractRotatedVideoIsUpright(t *testing.T) {
+	t.Parallel()
+	rotated := filepath.Join(t.TempDir(), "portrait.mp4")
+	out, err := exec.Command(tool(t, "ffmpeg"), "-hide_banner", "-loglevel", "error", "-nostdin",
+		"-i", testenv.Sample(t, "Megamind.avi"), "-t", "5", "-an", "-c:v", "copy",
+		"-metadata:s:v:0", "rotate=90", rotated).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	dir := t.TempDir()
+	res, err := extractor(t).Extract(context.Background(), rotated, dir)
+	require.NoError(t, err)
+	checkResult(t, res, dir)
+	require.Equal(t, 720, res.Video.Width, "the coded size")
+	require.Equal(t, 528, res.Video.Height, "the coded size")
+	for _, f := range res.Frames {
+		require.Equal(t, 528, f.Width)
+		require.Equal(t, 720, f.Height)
+	}
+}
