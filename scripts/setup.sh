@@ -56,7 +56,7 @@ npm_fetch() {
 }
 
 npm_fetch onnxruntime-node@1.30.0 "$cache/onnxruntime" bin/napi-v6/linux/x64/libonnxruntime.so.1
-ln -sf bin/napi-v6/linux/x64/libonnxruntime.so.1 "$cache/onnxruntime/libonnxruntime.so"
+for l in libonnxruntime.so libonnxruntime.so.1; do ln -sf bin/napi-v6/linux/x64/libonnxruntime.so.1 "$cache/onnxruntime/$l"; done
 npm_fetch faceplugin-face-recognition-js@0.0.1 "$cache/faceplugin" model/fr_detect.onnx model/fr_landmark.onnx model/fr_feature.onnx
 mkdir -p "$cache/models"
 for m in fr_detect fr_landmark fr_feature; do ln -sf "../faceplugin/model/$m.onnx" "$cache/models/$m.onnx"; done

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -56,13 +55,21 @@ func (f *Fleet) busy() bool {
 // Backlog counts the tasks of the queues that are pending, scheduled, retrying or active. A
 // queue that does not exist yet counts as empty.
 func Backlog(insp *asynq.Inspector, queues []string) (int, error) {
+	existing, err := insp.Queues()
+	if err != nil {
+		return 0, fmt.Errorf("listing queues: %w", err)
+	}
+	known := make(map[string]bool, len(existing))
+	for _, q := range existing {
+		known[q] = true
+	}
 	total := 0
 	for _, q := range queues {
+		if !known[q] {
+			continue
+		}
 		info, err := insp.GetQueueInfo(q)
 		if err != nil {
-			if errors.Is(err, asynq.ErrQueueNotFound) {
-				continue
-			}
 			return 0, fmt.Errorf("queue %s: %w", q, err)
 		}
 		total += info.Pending + info.Scheduled + info.Retry + info.Active

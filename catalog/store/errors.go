@@ -16,3 +16,9 @@ var ErrUnknownAsset = errors.New("asset not recorded in the store")
 
 // ErrUnknownKind is returned by Done for a kind other than "keyframes", "faces" or "captions".
 var ErrUnknownKind = errors.New("unknown result kind")
+
+// IsPermanent reports whether a store error cannot be fixed by retrying (ErrInvalid,
+// ErrUnknownAsset); other errors, a busy or absent database, are transient.
+func IsPermanent(err error) bool {
+	return errors.Is(err, ErrInvalid) || errors.Is(err, ErrUnknownAsset)
+}

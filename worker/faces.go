@@ -1,0 +1,77 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rs/zerolog"
+
+	"github.com/mediafleet/mediafleet/catalog/store"
+	"github.com/mediafleet/mediafleet/inference/faces"
+	"github.com/mediafleet/mediafleet/tasks"
+)
+
+// FaceFinder finds and embeds the faces of one image file (faces.Pipeline does).
+type FaceFinder interface {
+	ProcessFile(ctx context.Context, path string) (*faces.Result, error)
+}
+
+// FacesHandler finds the faces of a photo or keyframe and stores them, zero faces included.
+type FacesHandler struct {
+	Faces FaceFinder
+	Store store.Store
+	Roots Roots
+	// Guard, when set, wraps each model run (GPU memory admission, out-of-memory recovery).
+	Guard func(ctx context.Context, run func(context.Context) error) error
+}
+
+// Handle runs one faces task.
+func (h *FacesHandler) Handle(ctx context.Context, p *tasks.FacesPayload) error {
+	if err := checkFrame(h.Roots, &p.FrameRef); err != nil {
+		return err
+	}
+	var res *faces.Result
+	run := func(ctx context.Context) error {
+		var err error
+		res, err = h.Faces.ProcessFile(ctx, p.Image)
+		return err
+	}
+	var err error
+	if h.Guard != nil {
+		err = h.Guard(ctx, run)
+	} else {
+		err = run(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if p.Frame == 0 {
+		if err := h.Store.UpsertAsset(ctx, assetRecord(p.Asset, "image")); err != nil {
+			return fmt.Errorf("storing asset %s: %w", p.Asset.Path, err)
+		}
+	}
+	r := store.FacesResult{AssetKey: p.Asset.Key, Frame: p.Frame, ModelVersion: p.ModelVersion, Image: p.Image,
+		Width: res.Width, Height: res.Height}
+	for i, f := range res.Faces {
+		sf := store.Face{Index: i, BBox: [4]float32{f.Box.X1, f.Box.Y1, f.Box.X2, f.Box.Y2}, Score: f.Score,
+			Embedding: f.Embedding, Dim: len(f.Embedding)}
+		for j, pt := range f.Landmarks {
+			sf.Landmarks[j] = [2]float32{pt.X, pt.Y}
+		}
+		r.Faces = append(r.Faces, sf)
+	}
+	if err := h.Store.PutFaces(ctx, r); err != nil {
+		return fmt.Errorf("storing faces of %s: %w", p.Image, err)
+	}
+	zerolog.Ctx(ctx).Info().Int("frame", p.Frame).Int("faces", len(r.Faces)).Msg("faces stored")
+	return nil
+}
+
+// checkFrame refuses an original or frame image outside the media roots. Keyframes live under
+// the data dir, which the worker wrote itself, so only the original is checked for them.
+func checkFrame(roots Roots, f *tasks.FrameRef) error {
+	if f.Frame == 0 {
+		return roots.Check(f.Image)
+	}
+	return roots.Check(f.Asset.Path)
+}

@@ -1,0 +1,116 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+
+	"github.com/mediafleet/mediafleet/catalog/store"
+	"github.com/mediafleet/mediafleet/inference/keyframes"
+	"github.com/mediafleet/mediafleet/tasks"
+)
+
+// Enqueuer is the part of asynq.Client a handler uses to start follow-up work.
+type Enqueuer interface {
+	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+}
+
+// FollowUp says which tasks a keyframes task starts for each frame it wrote: the kinds, each
+// with its model version and enqueue options. A kind missing here is not started.
+type FollowUp struct {
+	Versions map[tasks.Kind]string
+	Options  map[tasks.Kind]tasks.Options
+}
+
+// KeyframesHandler extracts the keyframes of a video, stores them, and enqueues the faces and
+// captions tasks of every frame (stable TaskIDs, so a re-run adds none twice).
+type KeyframesHandler struct {
+	Extractor keyframes.Extractor
+	Store     store.Store
+	// DataDir holds the derived files: keyframes/<asset key>/NNNN.jpg.
+	DataDir  string
+	Roots    Roots
+	Client   Enqueuer
+	FollowUp FollowUp
+}
+
+// Handle runs one keyframes task.
+func (h *KeyframesHandler) Handle(ctx context.Context, p *tasks.KeyframesPayload) error {
+	log := zerolog.Ctx(ctx)
+	if err := h.Roots.Check(p.Asset.Path); err != nil {
+		return err
+	}
+	outDir := filepath.Join(h.DataDir, "keyframes", p.Asset.Key)
+	ex := h.Extractor
+	ex.Logger = *log
+	res, err := ex.Extract(ctx, p.Asset.Path, outDir)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		log.Warn().Str("ffmpeg", w).Msg("ffmpeg complained but decoded the video")
+	}
+	r := store.KeyframesResult{
+		Asset: assetRecord(p.Asset, "video"), ModelVersion: p.ModelVersion,
+		Video: store.VideoInfo{DurationSec: res.Video.Duration, FPS: res.Video.FPS, Width: res.Video.Width, Height: res.Video.Height},
+	}
+	for _, f := range res.Frames {
+		r.Frames = append(r.Frames, store.Keyframe{Index: f.Index, Timestamp: f.Timestamp, Path: f.Path, Width: f.Width, Height: f.Height})
+	}
+	if err := h.Store.PutKeyframes(ctx, r); err != nil {
+		return fmt.Errorf("storing keyframes of %s: %w", p.Asset.Path, err)
+	}
+	spawned, err := h.spawn(ctx, p, res.Frames)
+	if err != nil {
+		return err
+	}
+	log.Info().Int("frames", len(res.Frames)).Bool("fallback", res.Fallback).Int("follow_up_tasks", spawned).Msg("keyframes extracted")
+	return nil
+}
+
+// spawn enqueues the follow-up tasks of each frame. A TaskID that is already queued counts as
+// done: the task ran before this one failed half-way and was retried.
+func (h *KeyframesHandler) spawn(ctx context.Context, p *tasks.KeyframesPayload, frames []keyframes.Frame) (int, error) {
+	if h.Client == nil {
+		return 0, nil
+	}
+	n := 0
+	for _, f := range frames {
+		for _, kind := range []tasks.Kind{tasks.Faces, tasks.Captions} {
+			version, ok := h.FollowUp.Versions[kind]
+			if !ok || version == "" {
+				continue
+			}
+			ref := tasks.FrameRef{Asset: p.Asset, Frame: f.Index, Image: f.Path, ModelVersion: version}
+			var payload tasks.Payload = &tasks.FacesPayload{FrameRef: ref}
+			if kind == tasks.Captions {
+				payload = &tasks.CaptionsPayload{FrameRef: ref}
+			}
+			t, err := tasks.NewTask(payload, h.FollowUp.Options[kind])
+			if err != nil {
+				return n, Permanent(err)
+			}
+			_, err = h.Client.EnqueueContext(ctx, t)
+			if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
+				return n, fmt.Errorf("enqueueing %s of frame %d of %s: %w", kind, f.Index, p.Asset.Path, err)
+			}
+			if err == nil {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+func assetRecord(a tasks.AssetRef, media string) store.Asset {
+	r := store.Asset{Key: a.Key, Path: a.Path, SHA256: a.SHA256, Mime: a.Mime, Media: media, Size: a.Size}
+	if a.MTime > 0 {
+		r.ModTime = time.Unix(a.MTime, 0).UTC()
+	}
+	return r
+}
