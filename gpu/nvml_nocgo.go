@@ -2,15 +2,19 @@
 
 package gpu
 
-import (
-	"fmt"
+import "github.com/rs/zerolog"
 
-	"github.com/rs/zerolog"
-)
-
-// Open reports ErrNoDriver: this binary was built without cgo, which NVML needs.
+// Open reports an error matching ErrNoDriver: this binary was built without cgo, which NVML needs.
 func Open(log zerolog.Logger) (Provider, error) {
-	err := fmt.Errorf("%w (this binary was built with CGO_ENABLED=0, so NVML is not compiled in)", ErrNoDriver)
+	err := noCgoError{}
 	log.Info().Msg(err.Error())
 	return nil, err
 }
+
+type noCgoError struct{}
+
+func (noCgoError) Error() string {
+	return "NVML is not compiled in (this binary was built with CGO_ENABLED=0): running in CPU-only mode"
+}
+
+func (noCgoError) Unwrap() error { return ErrNoDriver }
