@@ -27,6 +27,7 @@ func makeLibrary(t *testing.T) string {
 	require.NoError(t, os.Symlink("c", filepath.Join(lib, "b_link")))               // a dir met through a link before itself
 	require.NoError(t, os.Symlink("nowhere.jpg", filepath.Join(lib, "broken.jpg"))) // a dangling link
 	require.NoError(t, os.Symlink("a/p1.jpg", filepath.Join(lib, "file_link.jpg"))) // a link to a photo
+	require.NoError(t, os.Symlink("self.jpg", filepath.Join(lib, "self.jpg")))      // a link to itself
 	return lib
 }
 
@@ -45,9 +46,9 @@ func TestDirSource(t *testing.T) {
 	assert.Equal(t, []string{"a/p1.jpg", "a/sub/p2.PNG", "b_link/v1.mp4", "file_link.jpg", "视频/家庭/生日.mp4"}, paths,
 		"lexical order, each directory once, symlinks followed")
 	assert.Equal(t, map[string]int{
-		SkipHidden: 2, SkipSymlinkLoop: 1, SkipNotMedia: 1, SkipBrokenLink: 1, SkipRepeatDir: 1,
+		SkipHidden: 2, SkipSymlinkLoop: 2, SkipNotMedia: 1, SkipBrokenLink: 1, SkipRepeatDir: 1,
 	}, stats.Skipped)
-	assert.Equal(t, 11, stats.Seen)
+	assert.Equal(t, 12, stats.Seen)
 
 	m := byPath(got)
 	p2 := m[filepath.Join(lib, "a/sub/p2.PNG")]

@@ -54,7 +54,7 @@ func writeFile(t *testing.T, dir, name, data string) string {
 	return p
 }
 
-func mustPathMap(t *testing.T, rules ...string) PathMap {
+func mustPathMap(t testing.TB, rules ...string) PathMap {
 	t.Helper()
 	pm, err := ParsePathMap(rules)
 	require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/rs/zerolog"
 )
@@ -65,12 +66,12 @@ func checkFile(scheme, given, abs string) error {
 // Name is "jsonl:" and the absolute file name.
 func (s *JSONLSource) Name() string { return "jsonl:" + s.file }
 
-// jsonlLine is one line of the catalog.
+// jsonlLine is one line of the catalog. An absent field and an empty one mean the same.
 type jsonlLine struct {
-	Path       *string         `json:"path"`
-	Mime       *string         `json:"mime"`
-	SHA256     *string         `json:"sha256"`
-	HashSHA256 *string         `json:"hash_sha256"`
+	Path       string          `json:"path"`
+	Mime       string          `json:"mime"`
+	SHA256     string          `json:"sha256"`
+	HashSHA256 string          `json:"hash_sha256"`
 	ID         json.RawMessage `json:"id"`
 }
 
@@ -158,25 +159,21 @@ func parseJSONLLine(line []byte) (rec record, msg string) {
 	if err := json.Unmarshal(line, &l); err != nil {
 		return record{}, "not a JSON asset object: " + err.Error()
 	}
-	if l.Path == nil || *l.Path == "" {
+	if l.Path == "" {
 		return record{}, `no "path"`
 	}
-	rec.path = *l.Path
-	if l.Mime != nil {
-		rec.mime = *l.Mime
-	}
 	sha := l.SHA256
-	if sha == nil || *sha == "" {
+	switch {
+	case sha == "":
 		sha = l.HashSHA256
-	} else if l.HashSHA256 != nil && *l.HashSHA256 != "" && *l.HashSHA256 != *sha {
+	case l.HashSHA256 != "" && !strings.EqualFold(l.HashSHA256, sha):
 		return record{}, `"sha256" and "hash_sha256" differ`
 	}
-	if sha != nil {
-		var ok bool
-		if rec.sha, ok = normSHA256(*sha); !ok {
-			return record{}, fmt.Sprintf("sha256 %q is not 64 hex digits", *sha)
-		}
+	var ok bool
+	if rec.sha, ok = normSHA256(sha); !ok {
+		return record{}, fmt.Sprintf("sha256 %q is not 64 hex digits", sha)
 	}
+	rec.path, rec.mime = l.Path, l.Mime
 	if len(l.ID) > 0 && string(l.ID) != "null" {
 		var id string
 		if err := json.Unmarshal(l.ID, &id); err == nil {

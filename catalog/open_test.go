@@ -40,6 +40,7 @@ func TestOpenRefusesWithAClearError(t *testing.T) {
 		{"vlmph:" + notSQLite, "is not a readable SQLite database"},
 		{"vlmph:" + noAssets, "it has no assets table"},
 		{"vlmph:" + noPath, "lacks an id or path column"},
+		{`vlmph:E:\vlmPhotoHouse\metadata.sqlite`, "is a Windows path"},
 	}
 	for _, c := range cases {
 		src, err := Open(c.spec, PathMap{}, testLog(t))
@@ -73,4 +74,18 @@ func TestOpenMakesPathsAbsolute(t *testing.T) {
 	src, err = Open("jsonl:c.jsonl", PathMap{}, testLog(t))
 	require.NoError(t, err)
 	assert.Equal(t, "jsonl:"+filepath.Join(dir, "c.jsonl"), src.Name())
+}
+
+func TestOpenMapsAWindowsSpecPath(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "vlmPhotoHouse", "metadata.sqlite")
+	writeFile(t, dir, "vlmPhotoHouse/keep", "")
+	makeVLMPH(t, db, []vlmphRow{{id: 1, path: `E:\a.jpg`, hash: sha('a')}})
+	src, err := Open(`vlmph:E:\vlmPhotoHouse\metadata.sqlite`, mustPathMap(t, "E:/="+dir), testLog(t))
+	require.NoError(t, err)
+	assert.Equal(t, "vlmph:"+db, src.Name())
+	got, _ := scanAll(t, src)
+	require.Len(t, got, 1)
+	assert.Equal(t, filepath.Join(dir, "a.jpg"), got[0].Path)
 }
