@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/mediafleet/mediafleet/gpu"
 )
 
 // PermanentError marks a failure that retrying cannot fix: bad input, a file that is not what it
@@ -79,5 +81,16 @@ func (p RetryPolicy) Delay(n int, err error, _ *asynq.Task) time.Duration {
 	if errors.As(err, &del) && del.RetryAfter() > 0 {
 		return del.RetryAfter()
 	}
+	var vram *gpu.InsufficientVRAMError
+	if errors.As(err, &vram) && vram.RetryAfter > 0 {
+		return vram.RetryAfter
+	}
 	return d
+}
+
+// isFailure tells asynq which errors count against a task's retries. Waiting for GPU memory is
+// not a failure of the task: it is put back with a short delay as often as it takes, without
+// using up max_retry.
+func isFailure(err error) bool {
+	return err != nil && !errors.Is(err, gpu.ErrInsufficientVRAM)
 }

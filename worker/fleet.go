@@ -75,6 +75,7 @@ func New(cfg Config) (*Fleet, error) {
 			Concurrency:     q.Concurrency,
 			Queues:          map[string]int{name: 1},
 			RetryDelayFunc:  cfg.Retry.Delay,
+			IsFailure:       isFailure,
 			ShutdownTimeout: cfg.ShutdownGrace,
 			Logger:          NewAsynqLogger(log),
 			LogLevel:        asynq.WarnLevel,
@@ -148,4 +149,10 @@ func (f *Fleet) shutdown() {
 	}
 	wg.Wait()
 	f.cfg.Log.Info().Msg("worker stopped")
+}
+
+// Serves tells whether this fleet serves the queue.
+func (f *Fleet) Serves(queue string) bool {
+	_, ok := f.servers[queue]
+	return ok
 }

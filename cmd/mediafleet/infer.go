@@ -10,6 +10,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/gpu"
 	"github.com/mediafleet/mediafleet/inference"
 	"github.com/mediafleet/mediafleet/inference/captions"
 	"github.com/mediafleet/mediafleet/inference/faces"
@@ -22,7 +23,7 @@ import (
 // and what to close at the end. A nil handler with a nil error means the queue is not served
 // (captions without a backend), which it logs once.
 func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, kind tasks.Kind, st store.Store,
-	rdb redis.UniversalClient, roots worker.Roots) (asynq.Handler, func(), error) {
+	rdb redis.UniversalClient, roots worker.Roots, g *gpuSetup) (asynq.Handler, func(), error) {
 	switch kind {
 	case tasks.Faces:
 		rt, err := ort.Open(ort.Config{LibraryPath: cfg.ORTLibPath()}, a.log)
@@ -30,14 +31,31 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 			return nil, nil, fmt.Errorf("queue faces: %w", err)
 		}
 		fc := inference.Faces(cfg)
-		p, err := faces.New(rt, fc, a.log)
+		if g.onGPU(cfg, "faces") {
+			fc.CUDADevice = g.ordinal
+			fc.RequireGPU = cfg.Worker.RequireGPU
+		}
+		sw, err := worker.NewSwappableFaces(func() (worker.FacePipeline, error) { return faces.New(rt, fc, a.log) })
 		if err != nil {
 			rt.Close()
 			return nil, nil, fmt.Errorf("queue faces: %w", err)
 		}
-		a.log.Info().Str("onnxruntime", rt.Version()).Str("model_version", p.ModelVersion()).Msg("face models loaded")
-		h := &worker.FacesHandler{Faces: p, Store: st, Roots: roots}
-		return worker.Adapt(h.Handle), func() { p.Close(); rt.Close() }, nil
+		a.log.Info().Str("onnxruntime", rt.Version()).Str("model_version", inference.FacesVersion(cfg)).
+			Bool("gpu", g.onGPU(cfg, "faces")).Msg("face models loaded")
+		h := &worker.FacesHandler{Faces: sw, Store: st, Roots: roots}
+		if g.onGPU(cfg, "faces") {
+			rec := gpu.NewRecoverer(a.log, sw.Rebuild)
+			need := int64(cfg.Queues["faces"].VRAMMiB)
+			h.Guard = func(ctx context.Context, run func(context.Context) error) error {
+				release, err := g.admission.Reserve(ctx, need)
+				if err != nil {
+					return err
+				}
+				defer release()
+				return rec.Do(ctx, run)
+			}
+		}
+		return worker.Adapt(h.Handle), func() { sw.Close(); rt.Close() }, nil
 	case tasks.Captions:
 		if cfg.Captions.Backend == "" {
 			a.log.Warn().Msg("captions queue not served: no caption backend configured (set captions.backend and captions.url, or MEDIAFLEET_CAPTION_BACKEND and MEDIAFLEET_CAPTION_URL)")

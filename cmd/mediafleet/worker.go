@@ -5,10 +5,12 @@ import (
 	"os"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/gpu"
 	"github.com/mediafleet/mediafleet/inference"
 	"github.com/mediafleet/mediafleet/inference/captions"
 	"github.com/mediafleet/mediafleet/inference/faces"
@@ -63,7 +65,7 @@ rest back in their queue. With --until-empty it exits 0 once its queues are drai
 				return err
 			}
 			defer w.close()
-			return w.fleet.Run(ctx, untilEmpty)
+			return a.runWorker(ctx, cfg, w, untilEmpty)
 		},
 	}
 	f := cmd.Flags()
@@ -79,6 +81,9 @@ rest back in their queue. With --until-empty it exits 0 once its queues are drai
 // runningWorker is a worker process's fleet and what it must release at the end.
 type runningWorker struct {
 	fleet   *worker.Fleet
+	gpu     *gpuSetup
+	rdb     redis.UniversalClient
+	metrics *worker.Metrics
 	closers []func()
 }
 
@@ -108,9 +113,17 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		return fail(err)
 	}
 	w.closers = append(w.closers, func() { rdb.Close() })
+	w.rdb = rdb
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fail(fmt.Errorf("data_dir %s: %w", cfg.DataDir, err))
 	}
+
+	g, err := a.setupGPU(ctx, cfg)
+	if err != nil {
+		return fail(err)
+	}
+	w.gpu = g
+	w.closers = append(w.closers, g.close)
 
 	versions, _ := inference.Versions(cfg)
 	roots := worker.Roots(cfg.MediaRoots)
@@ -129,7 +142,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 				FollowUp: worker.FollowUp{Versions: versions, Options: taskOptions(cfg)}}
 			h = worker.Adapt(kh.Handle)
 		default:
-			hh, closeFn, err := a.buildInferenceHandler(ctx, cfg, kind, st, rdb, roots)
+			hh, closeFn, err := a.buildInferenceHandler(ctx, cfg, kind, st, rdb, roots, g)
 			if err != nil {
 				return fail(err)
 			}
@@ -143,11 +156,18 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		}
 		specs = append(specs, worker.QueueSpec{Kind: kind, Concurrency: q.Concurrency, Handler: h})
 	}
-	fl, err := worker.New(worker.Config{
+	var fl *worker.Fleet
+	var prov gpu.Provider
+	var dev gpu.DeviceInfo
+	if g != nil {
+		prov, dev = g.provider, g.dev
+	}
+	w.metrics = worker.NewMetrics(func() map[string]int { return fl.InFlight() }, prov, dev)
+	fl, err = worker.New(worker.Config{
 		Redis: opt, Prefix: cfg.QueuePrefix, Queues: specs, ShutdownGrace: cfg.Worker.ShutdownGrace,
 		Retry:     worker.RetryPolicy{Base: cfg.Worker.RetryBaseDelay, Max: cfg.Worker.RetryMaxDelay},
 		Permanent: []worker.Classifier{keyframes.IsPermanent, faces.IsPermanent, captions.IsPermanent, store.IsPermanent},
-		Log:       a.log, Stats: stats.New(rdb, nil),
+		Log:       a.log, Stats: stats.New(rdb, nil), Observe: w.metrics.Observe,
 	})
 	if err != nil {
 		return fail(err)

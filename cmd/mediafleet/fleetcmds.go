@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/gpu"
+	"github.com/mediafleet/mediafleet/worker/registry"
+)
+
+func (a *app) workersCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "workers",
+		Short: "List the live workers of the fleet: host, queues, concurrency, in-flight, GPU",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.load(nil)
+			if err != nil {
+				return err
+			}
+			if err := configs.CheckRedis(cmd.Context(), cfg.RedisURL); err != nil {
+				return err
+			}
+			rdb, err := configs.RedisClient(cfg.RedisURL)
+			if err != nil {
+				return err
+			}
+			defer rdb.Close()
+			list, err := registry.New(rdb, cfg.QueuePrefix, a.log).List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if list == nil {
+				list = []registry.WorkerInfo{}
+			}
+			if asJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"workers": list})
+			}
+			if len(list) == 0 {
+				fmt.Println("no live workers")
+				return nil
+			}
+			w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "WORKER\tVERSION\tUP\tQUEUES (in flight/concurrency, device)\tGPU")
+			for _, wi := range list {
+				var qs []string
+				for _, q := range wi.Queues {
+					qs = append(qs, fmt.Sprintf("%s %d/%d %s", q.Name, q.InFlight, q.Concurrency, q.Device))
+				}
+				g := "-"
+				if wi.GPU != nil {
+					g = fmt.Sprintf("%d %s %d/%d MiB %d%%", wi.GPU.Index, wi.GPU.Name, wi.GPU.MemoryUsed>>20, wi.GPU.MemoryTotal>>20, wi.GPU.UtilizationGPU)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", wi.ID, wi.Version, time.Since(wi.StartedAt).Round(time.Second), strings.Join(qs, ", "), g)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	return cmd
+}
+
+func (a *app) gpusCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "gpus",
+		Short: "List this machine's NVIDIA GPUs with memory, utilisation, temperature and power",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.setupLog(); err != nil {
+				return err
+			}
+			p, openErr := gpu.Open(zerolog.Nop()) // the report says it, once
+			if openErr != nil && !errors.Is(openErr, gpu.ErrNoDriver) {
+				return openErr
+			}
+			if p != nil {
+				defer p.Close()
+			}
+			rep, err := gpu.Describe(cmd.Context(), p, openErr)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			return rep.WriteText(os.Stdout)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	return cmd
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/gpu"
+)
+
+// gpuSetup is a worker's GPU: the provider that reads it, the pinned device, the CUDA ordinal
+// ONNX Runtime gets, and the VRAM admission of its GPU queues. A nil *gpuSetup is CPU mode.
+type gpuSetup struct {
+	provider  gpu.Provider
+	dev       gpu.DeviceInfo
+	ordinal   int
+	admission *gpu.Admission
+}
+
+// gpuQueues lists the queues configured with device: gpu.
+func gpuQueues(cfg *configs.Config) []string {
+	var out []string
+	for _, n := range cfg.QueueNames() {
+		if cfg.Queues[n].Device == "gpu" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// setupGPU resolves the worker's GPU. Without a driver, GPU queues run on the CPU with one
+// warning, unless require_gpu is set: then the worker refuses to start. A GPU asked for and not
+// found refuses to start, naming the GPUs that are there.
+func (a *app) setupGPU(ctx context.Context, cfg *configs.Config) (*gpuSetup, error) {
+	queues := gpuQueues(cfg)
+	spec := strings.TrimSpace(cfg.Worker.GPU)
+	if len(queues) == 0 && (spec == "" || spec == "cpu") {
+		return nil, nil
+	}
+	if spec == "" {
+		spec = "auto"
+	}
+	p, err := gpu.Open(a.log)
+	if err != nil {
+		if !errors.Is(err, gpu.ErrNoDriver) {
+			return nil, fmt.Errorf("reading the GPUs: %w", err)
+		}
+		if cfg.Worker.RequireGPU {
+			return nil, fmt.Errorf("queues %s need a GPU (device: gpu) and require_gpu is set, but %v: install the NVIDIA driver, or set require_gpu: false to run them on the CPU",
+				strings.Join(queues, ", "), err)
+		}
+		a.log.Warn().Strs("queues", queues).Msg("no NVIDIA driver found: these GPU queues run on the CPU (set worker.require_gpu to refuse instead)")
+		return nil, nil
+	}
+	dev, err := gpu.Resolve(ctx, p, spec)
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("--gpu %s: %w", spec, err)
+	}
+	if !dev.IsGPU() {
+		p.Close()
+		return nil, nil
+	}
+	ordinal, err := gpu.PinProcess(dev)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	adm, err := gpu.NewAdmission(gpu.AdmissionConfig{Provider: p, UUID: dev.UUID, HeadroomMiB: 256})
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	a.log.Info().Str("gpu", dev.String()).Int64("free_mib", dev.FreeMiB()).Strs("queues", queues).Msg("pinned to GPU")
+	return &gpuSetup{provider: p, dev: dev, ordinal: ordinal, admission: adm}, nil
+}
+
+// onGPU tells whether a queue runs on the pinned GPU.
+func (g *gpuSetup) onGPU(cfg *configs.Config, queue string) bool {
+	return g != nil && cfg.Queues[queue].Device == "gpu"
+}
+
+// device names where a queue's tasks run, for the registry.
+func (g *gpuSetup) device(cfg *configs.Config, queue string) string {
+	if g.onGPU(cfg, queue) {
+		return g.dev.UUID
+	}
+	return "cpu"
+}
+
+func (g *gpuSetup) close() {
+	if g != nil {
+		g.provider.Close()
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/gpu"
+	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/worker/registry"
+)
+
+// runWorker runs the fleet with its companions: the registry heartbeat and, when configured,
+// the metrics server. All of them stop when the fleet does.
+func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWorker, untilEmpty bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+
+	if cfg.Worker.MetricsListen != "" {
+		ln, err := net.Listen("tcp", cfg.Worker.MetricsListen)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(w.metrics.Registry, promhttp.HandlerOpts{}))
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		a.log.Info().Str("url", "http://"+ln.Addr().String()+"/metrics").Msg("worker metrics listening")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error().Err(err).Msg("metrics server stopped")
+			}
+		}()
+		go func() { <-ctx.Done(); _ = srv.Close() }()
+	}
+
+	reg := registry.New(w.rdb, cfg.QueuePrefix, a.log)
+	base := registry.NewWorkerInfo(version)
+	snapshot := func() registry.WorkerInfo {
+		info := base
+		inFlight := w.fleet.InFlight()
+		for _, name := range cfg.QueueNames() {
+			q := cfg.Queues[name]
+			full := tasks.QueueName(cfg.QueuePrefix, tasks.Kind(name))
+			if !w.fleet.Serves(full) {
+				continue
+			}
+			info.Queues = append(info.Queues, registry.QueueInfo{Name: full, Concurrency: q.Concurrency,
+				InFlight: inFlight[full], Device: w.gpu.device(cfg, name)})
+		}
+		if w.gpu != nil {
+			tctx, tcancel := context.WithTimeout(context.Background(), 2*time.Second)
+			d, err := w.gpu.provider.Device(tctx, w.gpu.dev.UUID)
+			tcancel()
+			if err != nil {
+				d = w.gpu.dev
+			}
+			info.GPU = &gpu.DeviceInfo{}
+			*info.GPU = d
+		}
+		return info
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := reg.Run(ctx, cfg.Worker.Heartbeat, cfg.Worker.HeartbeatTTL, snapshot); err != nil {
+			a.log.Warn().Err(err).Msg("worker registry")
+		}
+	}()
+
+	err := w.fleet.Run(ctx, untilEmpty)
+	cancel()
+	return err
+}
