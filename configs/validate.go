@@ -92,6 +92,9 @@ func (c *Config) Validate() error {
 	if f.ScoreThreshold <= 0 || f.ScoreThreshold >= 1 || f.NMSIoU <= 0 || f.NMSIoU >= 1 {
 		bad("faces: score_threshold and nms_iou must be between 0 and 1")
 	}
+	if e := f.Embedder; e.Model != "" && (e.Version == "" || strings.ContainsAny(e.Version, ": ")) {
+		bad("faces.embedder.version %q: another embedder needs a version without ':' or spaces; it is stored with every embedding", e.Version)
+	}
 	if errs2 := c.Captions.validate(); errs2 != nil {
 		errs = append(errs, errs2...)
 	}

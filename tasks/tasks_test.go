@@ -1,0 +1,77 @@
+package tasks
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/hibiken/asynq"
+	"github.com/stretchr/testify/require"
+)
+
+// TestTaskIDStable: the same file and model version give the same TaskID; another file content,
+// another path/size/mtime, another frame or another model version give another.
+func TestTaskIDStable(t *testing.T) {
+	sha := "3f9c0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccdd"
+	k1 := AssetKey(sha, "/a.jpg", 10, 100)
+	require.Equal(t, k1, AssetKey(sha, "/moved/a.jpg", 99, 5), "a content hash keys the file wherever it lies")
+	require.Equal(t, k1, AssetKey(" "+"3F9C0A1B2C3D4E5F60718293A4B5C6D7E8F90112233445566778899AABBCCDD", "", 0, 0))
+	require.NotEqual(t, k1, AssetKey("00"+sha[2:], "/a.jpg", 10, 100))
+
+	p1 := AssetKey("", "/a.jpg", 10, 100)
+	require.Equal(t, p1, AssetKey("", "/a.jpg", 10, 100))
+	for _, other := range []string{AssetKey("", "/b.jpg", 10, 100), AssetKey("", "/a.jpg", 11, 100), AssetKey("", "/a.jpg", 10, 101)} {
+		require.NotEqual(t, p1, other)
+	}
+	require.Equal(t, "faces:"+k1+":fr1", TaskID(Faces, k1, 0, "fr1"))
+	require.Equal(t, "faces:"+k1+":3:fr1", TaskID(Faces, k1, 3, "fr1"))
+	require.NotEqual(t, TaskID(Faces, k1, 0, "fr1"), TaskID(Faces, k1, 0, "fr2"))
+	require.NotEqual(t, TaskID(Faces, k1, 0, "fr1"), TaskID(Captions, k1, 0, "fr1"))
+}
+
+func TestQueueNames(t *testing.T) {
+	require.Equal(t, "faces", QueueName("", Faces))
+	require.Equal(t, "lib1:faces", QueueName("lib1", Faces))
+	k, ok := KindOfQueue("lib1", "lib1:captions")
+	require.True(t, ok)
+	require.Equal(t, Captions, k)
+	_, ok = KindOfQueue("lib1", "lib2:captions")
+	require.False(t, ok)
+	k, ok = KindOfType(Keyframes.TypeName())
+	require.True(t, ok)
+	require.Equal(t, Keyframes, k)
+	ks, err := ParseKinds("faces, Captions,faces")
+	require.NoError(t, err)
+	require.Equal(t, []Kind{Faces, Captions}, ks)
+	_, err = ParseKinds("faces,thumbs")
+	require.ErrorContains(t, err, "thumbs")
+}
+
+// TestDecodeBadPayloadIsPermanent: a payload that does not decode or validate wraps SkipRetry
+// with a reason that names the file.
+func TestDecodeBadPayloadIsPermanent(t *testing.T) {
+	var p FacesPayload
+	err := Decode([]byte("{nope"), &p)
+	require.True(t, errors.Is(err, asynq.SkipRetry))
+	require.ErrorContains(t, err, "does not decode")
+
+	err = Decode([]byte(`{"asset":{"asset_key":"h1","path":"/p/x.jpg"},"frame":-2,"image":"/p/x.jpg","model_version":"v1"}`), &p)
+	require.True(t, errors.Is(err, asynq.SkipRetry))
+	require.ErrorContains(t, err, "/p/x.jpg")
+	require.ErrorContains(t, err, "negative")
+
+	var p2 FacesPayload
+	err = Decode([]byte(`{"asset":{"asset_key":"h1","path":"/p/x.jpg"},"image":"/p/x.jpg","model_version":"v:1"}`), &p2)
+	require.ErrorContains(t, err, "model_version")
+}
+
+func TestNewTaskCarriesQueueAndID(t *testing.T) {
+	p := &KeyframesPayload{Asset: AssetRef{Key: "habc", Path: "/v.mp4"}, ModelVersion: "kf1-x"}
+	task, err := NewTask(p, Options{Prefix: "lib", MaxRetry: 3})
+	require.NoError(t, err)
+	require.Equal(t, "mediafleet:keyframes", task.Type())
+	var back KeyframesPayload
+	require.NoError(t, Decode(task.Payload(), &back))
+	require.Equal(t, *p, back)
+	_, err = NewTask(&KeyframesPayload{Asset: AssetRef{Path: "/v.mp4"}, ModelVersion: "kf1"}, Options{})
+	require.ErrorContains(t, err, "asset_key is empty")
+}
