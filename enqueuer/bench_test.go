@@ -40,7 +40,7 @@ func BenchmarkEnqueue(b *testing.B) {
 		o := f.options(tasks.Faces)
 		o.Task[tasks.Faces] = tasks.Options{Prefix: ourPrefix}
 		o.All = true
-		e, err := New(f.client, nil, o)
+		e, err := New(f.batch, nil, o)
 		require.NoError(b, err)
 		s, err := e.Run(ctx, lib)
 		require.NoError(b, err)

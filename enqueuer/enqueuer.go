@@ -15,9 +15,23 @@ import (
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
-// Client is the part of asynq.Client the enqueuer uses.
-type Client interface {
-	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+// Sender puts planned tasks into Redis. errs[i] is nil when task i was added,
+// asynq.ErrTaskIDConflict when its id is already queued, or what went wrong. BatchClient sends
+// a batch in one round trip; ClientSender sends through an asynq.Client one task at a time.
+type Sender interface {
+	Send(ctx context.Context, batch []tasks.Envelope) []error
+}
+
+// ClientSender sends through asynq.Client, one task per round trip.
+type ClientSender struct{ Client *asynq.Client }
+
+// Send enqueues each task with EnqueueContext.
+func (s ClientSender) Send(ctx context.Context, batch []tasks.Envelope) []error {
+	errs := make([]error, len(batch))
+	for i, e := range batch {
+		_, errs[i] = s.Client.EnqueueContext(ctx, e.Task())
+	}
+	return errs
 }
 
 // DoneChecker tells which assets already have a result (store.Store does).
@@ -40,8 +54,10 @@ type Options struct {
 	All bool
 	// DryRun plans and counts without writing to Redis.
 	DryRun bool
-	// Workers is how many goroutines enqueue at once (default 16).
+	// Workers is how many goroutines send at once (default 8).
 	Workers int
+	// SendBatch is the most tasks one Send carries (default 64).
+	SendBatch int
 	// Batch is how many assets are checked against the store at once (default 500).
 	Batch int
 	// Progress, when set, is called about every 200 ms with the counts so far, and once at the end.
@@ -51,15 +67,18 @@ type Options struct {
 
 // Enqueuer plans and enqueues the tasks of a catalog.
 type Enqueuer struct {
-	client Client
+	client Sender
 	done   DoneChecker
 	opt    Options
 }
 
 // New builds an Enqueuer. done may be nil when opt.All is set.
-func New(client Client, done DoneChecker, opt Options) (*Enqueuer, error) {
+func New(client Sender, done DoneChecker, opt Options) (*Enqueuer, error) {
 	if opt.Workers <= 0 {
-		opt.Workers = 16
+		opt.Workers = 8
+	}
+	if opt.SendBatch <= 0 {
+		opt.SendBatch = 64
 	}
 	if opt.Batch <= 0 {
 		opt.Batch = 500
@@ -123,15 +142,13 @@ func (e *Enqueuer) Run(ctx context.Context, src catalog.Source) (Summary, error)
 		return s
 	}
 
-	work := make(chan *asynq.Task, 4*e.opt.Workers)
+	work := make(chan tasks.Envelope, 2*e.opt.SendBatch*e.opt.Workers)
 	var wg sync.WaitGroup
 	for range e.opt.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for t := range work {
-				e.enqueue(ctx, t, &c)
-			}
+			e.sendLoop(ctx, work, &c)
 		}()
 	}
 	stopProgress := e.progress(snapshot)
@@ -169,19 +186,37 @@ func (e *Enqueuer) Run(ctx context.Context, src catalog.Source) (Summary, error)
 	return s, nil
 }
 
-func (e *Enqueuer) enqueue(ctx context.Context, t *asynq.Task, c *counters) {
-	if e.opt.DryRun {
-		c.enqueued.Add(1)
-		return
-	}
-	_, err := e.client.EnqueueContext(ctx, t)
-	switch {
-	case err == nil:
-		c.enqueued.Add(1)
-	case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
-		c.already.Add(1)
-	default:
-		c.fail(fmt.Errorf("enqueue %s: %w", t.Type(), err))
+// sendLoop takes what is waiting on work, up to SendBatch tasks, and sends it in one go.
+func (e *Enqueuer) sendLoop(ctx context.Context, work <-chan tasks.Envelope, c *counters) {
+	batch := make([]tasks.Envelope, 0, e.opt.SendBatch)
+	for first := range work {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < e.opt.SendBatch {
+			select {
+			case t, ok := <-work:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, t)
+			default:
+				break fill
+			}
+		}
+		if e.opt.DryRun {
+			c.enqueued.Add(int64(len(batch)))
+			continue
+		}
+		for i, err := range e.client.Send(ctx, batch) {
+			switch {
+			case err == nil:
+				c.enqueued.Add(1)
+			case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
+				c.already.Add(1)
+			default:
+				c.fail(fmt.Errorf("enqueue %s: %w", batch[i].ID, err))
+			}
+		}
 	}
 }
 

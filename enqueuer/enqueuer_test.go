@@ -65,14 +65,20 @@ func library(nImages, nVideos int) sliceSource {
 type fixture struct {
 	prefix string
 	client *asynq.Client
+	batch  *BatchClient
 	insp   *asynq.Inspector
+	// redisOpt is for asynq servers the tests start.
+	redisOpt asynq.RedisConnOpt
 }
 
 func setup(t testing.TB) *fixture {
 	opt, err := configs.ParseRedisURL(testenv.RedisURL(t))
 	require.NoError(t, err)
-	f := &fixture{prefix: testenv.Prefix(t), client: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
+	rdb, err := configs.RedisClient(testenv.RedisURL(t))
+	require.NoError(t, err)
+	f := &fixture{prefix: testenv.Prefix(t), client: asynq.NewClient(opt), batch: NewBatchClient(rdb), insp: asynq.NewInspector(opt), redisOpt: opt}
 	t.Cleanup(func() {
+		rdb.Close()
 		for _, k := range tasks.AllKinds() {
 			_ = f.insp.DeleteQueue(tasks.QueueName(f.prefix, k), true)
 		}
@@ -111,7 +117,7 @@ func TestReenqueueAddsNothing(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	lib := library(300, 40)
-	e, err := New(f.client, doneSet{}, f.options())
+	e, err := New(f.batch, doneSet{}, f.options())
 	require.NoError(t, err)
 	s1, err := e.Run(context.Background(), lib)
 	require.NoError(t, err)
@@ -140,7 +146,7 @@ func TestSkipsDoneUnlessAll(t *testing.T) {
 		done["faces/fr1/"+a.Key()] = true
 	}
 	done["faces/OLD/"+lib[5].Key()] = true // another model version does not count
-	e, err := New(f.client, done, f.options(tasks.Faces))
+	e, err := New(f.batch, done, f.options(tasks.Faces))
 	require.NoError(t, err)
 	s, err := e.Run(context.Background(), lib)
 	require.NoError(t, err)
@@ -150,7 +156,7 @@ func TestSkipsDoneUnlessAll(t *testing.T) {
 
 	o := f.options(tasks.Faces)
 	o.All = true
-	e, err = New(f.client, done, o)
+	e, err = New(f.batch, done, o)
 	require.NoError(t, err)
 	s, err = e.Run(context.Background(), lib)
 	require.NoError(t, err)
@@ -165,7 +171,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	f := setup(t)
 	o := f.options()
 	o.DryRun = true
-	e, err := New(f.client, doneSet{}, o)
+	e, err := New(f.batch, doneSet{}, o)
 	require.NoError(t, err)
 	s, err := e.Run(context.Background(), library(20, 3))
 	require.NoError(t, err)

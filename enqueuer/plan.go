@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/mediafleet/mediafleet/catalog"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -14,7 +12,7 @@ import (
 // planner turns batches of assets into tasks on the work channel.
 type planner struct {
 	e        *Enqueuer
-	work     chan<- *asynq.Task
+	work     chan<- tasks.Envelope
 	sum      *Summary
 	mu       *sync.Mutex
 	counters *counters
@@ -72,7 +70,7 @@ func (p *planner) plan(ctx context.Context, batch []catalog.Asset) error {
 				p.mu.Unlock()
 				continue
 			}
-			t, err := tasks.NewTask(payloadFor(kind, a, version), p.e.opt.Task[kind])
+			t, err := tasks.Seal(payloadFor(kind, a, version), p.e.opt.Task[kind])
 			if err != nil {
 				p.counters.fail(fmt.Errorf("%s: %w", a.Path, err))
 				continue

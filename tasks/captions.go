@@ -9,4 +9,6 @@ type CaptionsPayload struct {
 func (p *CaptionsPayload) Kind() Kind { return Captions }
 
 // TaskID is "captions:<asset key>[:<frame>]:<model version>".
-func (p *CaptionsPayload) TaskID() string { return TaskID(Captions, p.Asset.Key, p.Frame, p.ModelVersion) }
+func (p *CaptionsPayload) TaskID() string {
+	return TaskID(Captions, p.Asset.Key, p.Frame, p.ModelVersion)
+}

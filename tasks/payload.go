@@ -44,23 +44,48 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// NewTask builds the asynq task for a payload: its type, JSON body, queue and stable TaskID.
-func NewTask(p Payload, o Options) (*asynq.Task, error) {
+// Envelope is a task ready to send: its type, JSON body, queue, stable id and retry settings.
+type Envelope struct {
+	Type     string
+	Body     []byte
+	Queue    string
+	ID       string
+	MaxRetry int
+	Timeout  time.Duration
+}
+
+// Seal validates a payload and puts it in its envelope.
+func Seal(p Payload, o Options) (Envelope, error) {
 	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("%s task for %q: %w", p.Kind(), p.AssetPath(), err)
+		return Envelope{}, fmt.Errorf("%s task for %q: %w", p.Kind(), p.AssetPath(), err)
 	}
 	body, err := json.Marshal(p)
 	if err != nil {
-		return nil, fmt.Errorf("encoding %s payload: %w", p.Kind(), err)
+		return Envelope{}, fmt.Errorf("encoding %s payload: %w", p.Kind(), err)
 	}
-	opts := []asynq.Option{asynq.Queue(QueueName(o.Prefix, p.Kind())), asynq.TaskID(p.TaskID())}
-	if o.MaxRetry > 0 {
-		opts = append(opts, asynq.MaxRetry(o.MaxRetry))
+	return Envelope{Type: p.Kind().TypeName(), Body: body, Queue: QueueName(o.Prefix, p.Kind()), ID: p.TaskID(),
+		MaxRetry: o.MaxRetry, Timeout: o.Timeout}, nil
+}
+
+// Task is the asynq task of the envelope, with its queue, id and retry options.
+func (e Envelope) Task() *asynq.Task {
+	opts := []asynq.Option{asynq.Queue(e.Queue), asynq.TaskID(e.ID)}
+	if e.MaxRetry > 0 {
+		opts = append(opts, asynq.MaxRetry(e.MaxRetry))
 	}
-	if o.Timeout > 0 {
-		opts = append(opts, asynq.Timeout(o.Timeout))
+	if e.Timeout > 0 {
+		opts = append(opts, asynq.Timeout(e.Timeout))
 	}
-	return asynq.NewTask(p.Kind().TypeName(), body, opts...), nil
+	return asynq.NewTask(e.Type, e.Body, opts...)
+}
+
+// NewTask builds the asynq task for a payload: its type, JSON body, queue and stable TaskID.
+func NewTask(p Payload, o Options) (*asynq.Task, error) {
+	e, err := Seal(p, o)
+	if err != nil {
+		return nil, err
+	}
+	return e.Task(), nil
 }
 
 func validateModelVersion(v string) error {

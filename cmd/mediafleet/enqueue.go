@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
 	"github.com/mediafleet/mediafleet/catalog"
@@ -57,14 +56,17 @@ again over an unchanged catalog adds nothing.`,
 			}
 			defer st.Close()
 
-			var client *asynq.Client
+			var sender enqueuer.Sender
 			if !dryRun {
 				if err := configs.CheckRedis(ctx, cfg.RedisURL); err != nil {
 					return err
 				}
-				opt, _ := configs.ParseRedisURL(cfg.RedisURL)
-				client = asynq.NewClient(opt)
-				defer client.Close()
+				rdb, err := configs.RedisClient(cfg.RedisURL)
+				if err != nil {
+					return err
+				}
+				defer rdb.Close()
+				sender = enqueuer.NewBatchClient(rdb)
 			}
 			versions, unavailable := inference.Versions(cfg)
 			opts := enqueuer.Options{Kinds: ks, Versions: versions, Unavailable: unavailable,
@@ -72,11 +74,7 @@ again over an unchanged catalog adds nothing.`,
 			if !asJSN && isTerminal(os.Stderr) {
 				opts.Progress = newProgress(os.Stderr)
 			}
-			var c enqueuer.Client
-			if client != nil {
-				c = client
-			}
-			e, err := enqueuer.New(c, st, opts)
+			e, err := enqueuer.New(sender, st, opts)
 			if err != nil {
 				return err
 			}
@@ -105,7 +103,7 @@ again over an unchanged catalog adds nothing.`,
 	f.BoolVar(&all, "all", false, "plan every task, also those whose result the store already holds")
 	f.BoolVar(&dryRun, "dry-run", false, "plan and count without writing to Redis")
 	f.BoolVar(&asJSN, "json", false, "print the summary as one JSON document")
-	f.IntVar(&workers, "workers", 16, "goroutines that enqueue at once")
+	f.IntVar(&workers, "workers", 8, "goroutines that send batches of tasks to Redis at once")
 	return cmd
 }
 
