@@ -25,7 +25,7 @@ type bundle struct {
 	insp   *asynq.Inspector
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t testing.TB) *bundle {
 	t.Helper()
 	opt, err := configs.ParseRedisURL(testenv.RedisURL(t))
 	require.NoError(t, err)
