@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -80,9 +79,7 @@ again over an unchanged catalog adds nothing.`,
 			}
 			sum, runErr := e.Run(ctx, src)
 			if asJSN {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(sum); err != nil {
+				if err := printJSON(sum); err != nil {
 					return err
 				}
 			} else {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -44,9 +43,7 @@ func (a *app) workersCmd() *cobra.Command {
 				list = []registry.WorkerInfo{}
 			}
 			if asJSON {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"workers": list})
+				return printJSON(map[string]any{"workers": list})
 			}
 			if len(list) == 0 {
 				fmt.Println("no live workers")
@@ -94,9 +91,7 @@ func (a *app) gpusCmd() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return printJSON(rep)
 			}
 			return rep.WriteText(os.Stdout)
 		},

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -29,14 +28,12 @@ func (a *app) showCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			v, err := lookupAsset(cmd, st, cfg.PathMap, args[0])
+			v, err := lookupAsset(cmd.Context(), st, cfg.PathMap, args[0])
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(v)
+				return printJSON(v)
 			}
 			printAsset(v)
 			return nil
@@ -47,7 +44,7 @@ func (a *app) showCmd() *cobra.Command {
 }
 
 // lookupAsset finds a file in the store by the path given, its absolute form, or its mapped form.
-func lookupAsset(cmd *cobra.Command, st store.Store, rules []string, path string) (*store.AssetView, error) {
+func lookupAsset(ctx context.Context, st store.Store, rules []string, path string) (*store.AssetView, error) {
 	candidates := []string{path}
 	if abs, err := filepath.Abs(path); err == nil {
 		candidates = append(candidates, abs)
@@ -56,7 +53,7 @@ func lookupAsset(cmd *cobra.Command, st store.Store, rules []string, path string
 		candidates = append(candidates, pm.Apply(path))
 	}
 	for _, p := range candidates {
-		v, err := st.Show(cmd.Context(), p)
+		v, err := st.Show(ctx, p)
 		if err == nil {
 			return v, nil
 		}

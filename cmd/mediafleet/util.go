@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -12,4 +14,11 @@ func setDuration(dst *time.Duration, v, flag string) error {
 	}
 	*dst = d
 	return nil
+}
+
+// printJSON writes v to stdout as one indented JSON document, the --json contract.
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
