@@ -91,27 +91,36 @@ func TestAstronautLandmarks(t *testing.T) {
 	}
 }
 
-// variant writes the image at path mirrored, scaled by 0.8 and re-encoded as JPEG.
-func variant(t *testing.T, path string) (string, int) {
+// readRGBA decodes the image at path into an RGBA image.
+func readRGBA(t *testing.T, path string) *image.RGBA {
+	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
 	src, _, err := image.Decode(f)
 	require.NoError(t, err)
-	b := src.Bounds()
-	mirrored := image.NewRGBA(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			mirrored.Set(b.Max.X-1-(x-b.Min.X), y, src.At(x, y))
+	img := image.NewRGBA(image.Rect(0, 0, src.Bounds().Dx(), src.Bounds().Dy()))
+	draw.Draw(img, img.Bounds(), src, src.Bounds().Min, draw.Src)
+	return img
+}
+
+// variant writes the image at path mirrored, scaled by 0.8 and re-encoded as JPEG.
+func variant(t *testing.T, path string) (string, int) {
+	src := readRGBA(t, path)
+	w, h := src.Bounds().Dx(), src.Bounds().Dy()
+	mirrored := image.NewRGBA(src.Bounds())
+	for y := range h {
+		for x := range w {
+			copy(mirrored.Pix[y*mirrored.Stride+4*(w-1-x):][:4], src.Pix[y*src.Stride+4*x:][:4])
 		}
 	}
-	dst := image.NewRGBA(image.Rect(0, 0, b.Dx()*4/5, b.Dy()*4/5))
-	draw.CatmullRom.Scale(dst, dst.Bounds(), mirrored, b, draw.Src, nil)
+	dst := image.NewRGBA(image.Rect(0, 0, w*4/5, h*4/5))
+	draw.CatmullRom.Scale(dst, dst.Bounds(), mirrored, mirrored.Bounds(), draw.Src, nil)
 	var buf bytes.Buffer
 	require.NoError(t, jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 90}))
 	out := filepath.Join(t.TempDir(), "variant-"+filepath.Base(path)+".jpg")
 	require.NoError(t, os.WriteFile(out, buf.Bytes(), 0o644))
-	return out, b.Dx()
+	return out, w
 }
 
 // TestEmbeddingsTellPeopleApart: each face is closer to itself mirrored, scaled and
@@ -216,11 +225,7 @@ func TestProcessImageMatchesProcessFile(t *testing.T) {
 	t.Parallel()
 	p := defaultPipeline(t)
 	path := testenv.Sample(t, "messi5.jpg")
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	img, _, err := image.Decode(f)
-	f.Close()
-	require.NoError(t, err)
+	img := readRGBA(t, path)
 	a, err := p.ProcessImage(context.Background(), img)
 	require.NoError(t, err)
 	b, err := p.ProcessFile(context.Background(), path)

@@ -72,7 +72,8 @@ func from4(r *raster, pix []byte, stride, off int) {
 }
 
 // fromYCbCr converts JPEG's and WebP's native layout with the same fixed-point arithmetic
-// as color.YCbCrToRGB, without a call per pixel.
+// as color.YCbCrToRGB, without a call per pixel; with horizontally halved chroma (4:2:0 and
+// 4:2:2, what nearly every JPEG uses) each chroma sample's terms serve two pixels.
 func fromYCbCr(r *raster, m *image.YCbCr) {
 	b := m.Bounds()
 	sh := 0 // log2 of the horizontal chroma subsampling
@@ -85,11 +86,25 @@ func fromYCbCr(r *raster, m *image.YCbCr) {
 	x0 := b.Min.X
 	for y := 0; y < r.h; y++ {
 		yrow := m.Y[m.YOffset(x0, b.Min.Y+y):][:r.w]
-		crow := m.COffset(x0, b.Min.Y+y) - x0>>sh
+		c0 := m.COffset(x0, b.Min.Y+y) - x0>>sh
 		dst := r.pix[3*r.w*y:][:3*r.w]
-		for x, yv := range yrow {
-			ci := crow + (x0+x)>>sh
-			yy := int32(yv) * 0x10101
+		x := 0
+		if sh == 1 && x0%2 == 0 {
+			cw := r.w / 2
+			cb, cr := m.Cb[c0+x0>>1:][:cw], m.Cr[c0+x0>>1:][:cw]
+			for i := range cw {
+				cbv, crv := int32(cb[i])-128, int32(cr[i])-128
+				ro, gou, bo := 91881*crv, -22554*cbv-46802*crv, 116130*cbv
+				y0, y1 := int32(yrow[2*i])*0x10101, int32(yrow[2*i+1])*0x10101
+				d := dst[6*i:][:6]
+				d[0], d[1], d[2] = clamp8(y0+ro), clamp8(y0+gou), clamp8(y0+bo)
+				d[3], d[4], d[5] = clamp8(y1+ro), clamp8(y1+gou), clamp8(y1+bo)
+			}
+			x = 2 * cw
+		}
+		for ; x < r.w; x++ {
+			ci := c0 + (x0+x)>>sh
+			yy := int32(yrow[x]) * 0x10101
 			cb := int32(m.Cb[ci]) - 128
 			cr := int32(m.Cr[ci]) - 128
 			dst[3*x] = clamp8(yy + 91881*cr)

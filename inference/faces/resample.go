@@ -49,27 +49,77 @@ func resample(src *raster, r rect, dw, dh int, dst []float32) {
 }
 
 func boxResample(src *raster, r rect, dw, dh int, sx, sy float64, dst []float32) {
+	x0, x1 := boxEdges(r.x0, sx, dw, src.w)
+	y0, y1 := boxEdges(r.y0, sy, dh, src.h)
 	stride := 3 * src.w
+	acc := make([]uint32, 3*dw)
 	for y := 0; y < dh; y++ {
-		ya := clampInt(int(math.Round(r.y0+float64(y)*sy)), 0, src.h-1)
-		yb := clampInt(int(math.Round(r.y0+float64(y+1)*sy)), ya+1, src.h)
-		for x := 0; x < dw; x++ {
-			xa := clampInt(int(math.Round(r.x0+float64(x)*sx)), 0, src.w-1)
-			xb := clampInt(int(math.Round(r.x0+float64(x+1)*sx)), xa+1, src.w)
-			var sr, sg, sb uint32
-			for yy := ya; yy < yb; yy++ {
-				row := src.pix[yy*stride+3*xa : yy*stride+3*xb]
-				for i := 0; i < len(row); i += 3 {
-					sr += uint32(row[i])
-					sg += uint32(row[i+1])
-					sb += uint32(row[i+2])
+		clear(acc)
+		for yy := y0[y]; yy < y1[y]; yy++ {
+			row := src.pix[yy*stride:][:stride]
+			for x := 0; x < dw; x++ {
+				var sr, sg, sb uint32
+				seg := row[3*x0[x] : 3*x1[x]]
+				for i := 0; i+2 < len(seg); i += 3 {
+					sr += uint32(seg[i])
+					sg += uint32(seg[i+1])
+					sb += uint32(seg[i+2])
 				}
+				a := acc[3*x:][:3]
+				a[0] += sr
+				a[1] += sg
+				a[2] += sb
 			}
-			n := float32((yb - ya) * (xb - xa))
-			o := 3 * (y*dw + x)
-			dst[o], dst[o+1], dst[o+2] = float32(sr)/n, float32(sg)/n, float32(sb)/n
+		}
+		out := dst[3*dw*y:][:3*dw]
+		rows := y1[y] - y0[y]
+		for x := 0; x < dw; x++ {
+			inv := 1 / float32(rows*(x1[x]-x0[x]))
+			out[3*x] = float32(acc[3*x]) * inv
+			out[3*x+1] = float32(acc[3*x+1]) * inv
+			out[3*x+2] = float32(acc[3*x+2]) * inv
 		}
 	}
+}
+
+// boxEdges splits [lo, lo+n*step) into n runs [start, end) of whole source pixels inside
+// [0, limit), each at least one pixel long.
+func boxEdges(lo, step float64, n, limit int) (start, end []int) {
+	start, end = make([]int, n), make([]int, n)
+	for i := range n {
+		a := clampInt(int(math.Round(lo+float64(i)*step)), 0, limit-1)
+		b := clampInt(int(math.Round(lo+float64(i+1)*step)), a+1, limit)
+		start[i], end[i] = a, b
+	}
+	return start, end
+}
+
+// shrink averages f x f blocks of the region of src starting at (x0, y0), w x h blocks.
+func shrink(src *raster, x0, y0, w, h, f int) *raster {
+	out := newRaster(w, h)
+	acc := make([]uint32, 3*w)
+	stride := 3 * src.w
+	n := uint32(f * f)
+	for y := 0; y < h; y++ {
+		clear(acc)
+		for yy := y0 + y*f; yy < y0+(y+1)*f; yy++ {
+			row := src.pix[yy*stride+3*x0:][:3*w*f]
+			for x := 0; x < w; x++ {
+				a := acc[3*x:][:3]
+				seg := row[3*x*f:][:3*f]
+				for i := 0; i < len(seg); i += 3 {
+					a[0] += uint32(seg[i])
+					a[1] += uint32(seg[i+1])
+					a[2] += uint32(seg[i+2])
+				}
+			}
+		}
+		o := out.pix[3*w*y:][:3*w]
+		for i, v := range acc {
+			o[i] = byte((v + n/2) / n)
+		}
+	}
+	return out
 }
 
 func clampInt(v, lo, hi int) int {
