@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// errClosed is returned to calls that reach a closed Pipeline.
-var errClosed = errors.New("faces: pipeline is closed")
+// ErrClosed is returned by calls that reach a Pipeline after Close (a shutdown, not bad
+// input: the task can run again elsewhere).
+var ErrClosed = errors.New("faces: pipeline is closed")
 
 // runBatch runs len(ins) items at once, writing item i's result into outs[i].
 type runBatch func(ins, outs [][]float32) error
@@ -48,10 +49,10 @@ func (b *batcher) do(ctx context.Context, in, out []float32) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-b.quit:
-		return errClosed
+		return ErrClosed
 	}
 	// Once taken, an item always gets an answer soon: it runs within maxWait plus one
-	// run, or is answered with its context's error or errClosed.
+	// run, or is answered with its context's error or ErrClosed.
 	return <-req.err
 }
 
@@ -110,7 +111,7 @@ func (b *batcher) runGroup(group []*batchReq, ins, outs [][]float32) {
 	}
 }
 
-// close stops the runner after the group in progress; later calls get errClosed.
+// close stops the runner after the group in progress; later calls get ErrClosed.
 func (b *batcher) close() {
 	close(b.quit)
 	<-b.finished

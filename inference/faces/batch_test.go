@@ -144,10 +144,10 @@ func TestBatcherCloseNeverStrandsACaller(t *testing.T) {
 		go func() { done <- b.do(context.Background(), []float32{1, 2}, out) }()
 		b.close()
 		if err := <-done; err != nil {
-			require.ErrorIs(t, err, errClosed)
+			require.ErrorIs(t, err, ErrClosed)
 		} else {
 			require.Equal(t, []float32{2, 4}, out)
 		}
-		require.ErrorIs(t, b.do(context.Background(), []float32{1, 2}, out), errClosed)
+		require.ErrorIs(t, b.do(context.Background(), []float32{1, 2}, out), ErrClosed)
 	}
 }

@@ -117,7 +117,7 @@ func (p *Pipeline) process(ctx context.Context, img *raster) (*Result, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed {
-		return nil, errClosed
+		return nil, ErrClosed
 	}
 	dets, err := p.det.detect(img)
 	if err != nil {
