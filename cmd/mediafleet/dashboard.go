@@ -17,11 +17,19 @@ func (a *app) dashboardCmd() *cobra.Command {
 	var (
 		listen   string
 		readOnly bool
+		window   int
 	)
 	cmd := &cobra.Command{
 		Use:   "dashboard",
-		Short: "Serve asynqmon at /monitoring and the fleet's health",
-		Args:  cobra.NoArgs,
+		Short: "Serve the fleet page, asynqmon at /monitoring, /metrics and /healthz",
+		Long: `Serve the fleet page at /, asynqmon at /monitoring, Prometheus metrics at /metrics and
+/healthz on one address (default 127.0.0.1:8080).
+
+An address other machines can reach needs credentials: MEDIAFLEET_DASHBOARD_TOKEN (send
+"Authorization: Bearer <token>", or log in from a browser with any user name and the token as
+password) or MEDIAFLEET_DASHBOARD_USER and MEDIAFLEET_DASHBOARD_PASSWORD (basic auth). With
+credentials, every route but /healthz asks for them. --read-only turns off every action.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.load(func(c *configs.Config) error {
 				if listen != "" {
@@ -35,18 +43,31 @@ func (a *app) dashboardCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			d := cfg.Dashboard
+			creds := dashboard.Credentials{Token: d.Token, User: d.BasicUser, Password: d.BasicPassword}
+			if err := dashboard.CheckListen(d.Listen, creds); err != nil {
+				return err
+			}
 			if err := configs.CheckRedis(cmd.Context(), cfg.RedisURL); err != nil {
 				return err
 			}
-			opt, _ := configs.ParseRedisURL(cfg.RedisURL)
-			h := dashboard.New(dashboard.Options{Redis: opt, ReadOnly: cfg.Dashboard.ReadOnly})
+			opt, err := configs.ParseRedisURL(cfg.RedisURL)
+			if err != nil {
+				return err
+			}
+			h, err := dashboard.New(dashboard.Options{Redis: opt, Prefix: cfg.QueuePrefix, Credentials: creds,
+				ReadOnly: d.ReadOnly, WindowMinutes: window, Log: a.log})
+			if err != nil {
+				return err
+			}
 			defer h.Close()
-			ln, err := net.Listen("tcp", cfg.Dashboard.Listen)
+			ln, err := net.Listen("tcp", d.Listen)
 			if err != nil {
 				return err
 			}
 			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-			a.log.Info().Str("url", "http://"+ln.Addr().String()+dashboard.MonitoringPath+"/").Msg("dashboard listening")
+			a.log.Info().Str("url", "http://"+ln.Addr().String()+"/").Bool("auth", creds.Configured()).
+				Bool("read_only", d.ReadOnly).Msg("dashboard listening")
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -60,6 +81,7 @@ func (a *app) dashboardCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "address to listen on (default 127.0.0.1:8080; env MEDIAFLEET_DASHBOARD_LISTEN)")
-	cmd.Flags().BoolVar(&readOnly, "read-only", false, "turn off every action")
+	cmd.Flags().BoolVar(&readOnly, "read-only", false, "turn off every action (buttons, asynqmon's actions, POST endpoints)")
+	cmd.Flags().IntVar(&window, "window", dashboard.DefaultWindowMinutes, "minutes of history the throughput and ETA are computed over")
 	return cmd
 }
