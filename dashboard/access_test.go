@@ -90,7 +90,7 @@ func TestDashboardReadOnlyRefusesEveryAction(t *testing.T) {
 	require.NotContains(t, page, "data-action=")
 	require.NotContains(t, page, "<form")
 
-	for _, a := range dashboard.Actions {
+	for _, a := range dashboard.Actions() {
 		code, _ := do(t, "POST", srv.URL+"/actions/"+a, "queue="+q, nil)
 		require.Equal(t, 403, code, a)
 	}

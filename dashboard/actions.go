@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// Actions are the names the fleet page posts to /actions/{action}.
-var Actions = []string{"pause", "resume", "retry-archived", "purge-archived"}
+// Actions lists the names the fleet page posts to /actions/{action}.
+func Actions() []string { return []string{"pause", "resume", "retry-archived", "purge-archived"} }
 
 // actionResult is the JSON answer to an action asked for with Accept: application/json.
 type actionResult struct {
@@ -26,8 +26,8 @@ type actionResult struct {
 // and cross-origin posts never get here.
 func (h *Handler) serveAction(w http.ResponseWriter, r *http.Request) {
 	action := r.PathValue("action")
-	if !slices.Contains(Actions, action) {
-		http.Error(w, "unknown action "+strconv.Quote(action)+": use "+strings.Join(Actions, ", "), http.StatusNotFound)
+	if !slices.Contains(Actions(), action) {
+		http.Error(w, "unknown action "+strconv.Quote(action)+": use "+strings.Join(Actions(), ", "), http.StatusNotFound)
 		return
 	}
 	queue := r.PostFormValue("queue")
