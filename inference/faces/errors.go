@@ -34,6 +34,7 @@ type ImageError struct {
 	Err     error  // the underlying error, if any
 }
 
+// Error reads "image PATH: PROBLEM[: CAUSE]".
 func (e *ImageError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("image %s: %s: %v", e.Path, e.Problem, e.Err)
