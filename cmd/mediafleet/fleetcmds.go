@@ -70,11 +70,16 @@ func (a *app) workersCmd() *cobra.Command {
 }
 
 func (a *app) gpusCmd() *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON  bool
+		resolve string
+	)
 	cmd := &cobra.Command{
 		Use:   "gpus",
 		Short: "List this machine's NVIDIA GPUs with memory, utilisation, temperature and power",
-		Args:  cobra.NoArgs,
+		Long: `gpus lists the GPUs NVML sees. --resolve SPEC prints the one GPU that a worker started with
+--gpu SPEC would be pinned to (an index as nvidia-smi shows it, GPU-<uuid>, or auto).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.setupLog(); err != nil {
 				return err
@@ -85,6 +90,17 @@ func (a *app) gpusCmd() *cobra.Command {
 			}
 			if p != nil {
 				defer p.Close()
+			}
+			if resolve != "" {
+				dev, err := gpu.Resolve(cmd.Context(), p, resolve)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(dev)
+				}
+				fmt.Println(dev.String())
+				return nil
 			}
 			rep, err := gpu.Describe(cmd.Context(), p, openErr)
 			if err != nil {
@@ -97,5 +113,7 @@ func (a *app) gpusCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	cmd.Flags().StringVar(&resolve, "resolve", "", "print the GPU that --gpu SPEC pins a worker to")
+	cmd.AddCommand(a.gpuAdmitCmd())
 	return cmd
 }
