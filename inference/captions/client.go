@@ -157,6 +157,7 @@ func (c *client) statusError(path string, r *response) *Error {
 	e := c.newError(path, r.status, truncate(msg), nil)
 	e.RetryAfter = parseRetryAfter(r.header.Get("Retry-After"), time.Now())
 	e.OutOfMemory = outOfMemory(r.status, msg)
+	e.TooLarge = tooLarge(r.status, msg)
 	e.Permanent = !transientStatus(r.status) && !e.OutOfMemory
 	return e
 }
@@ -168,8 +169,8 @@ func (c *client) replyError(path string, r *response, msg string) *Error {
 	return e
 }
 
-// caption loads the image, sends it at MaxEdge and, when the server runs out of memory (or
-// finds the request too large), once more at RetryEdge.
+// caption loads the image, sends it at MaxEdge and, when the server runs out of memory or
+// finds the request too large, once more at RetryEdge (if that is smaller).
 func (c *client) caption(ctx context.Context, path string, send func(context.Context, []byte) (*Caption, error)) (*Caption, error) {
 	src, err := loadImage(path)
 	if err != nil {
@@ -181,12 +182,12 @@ func (c *client) caption(ctx context.Context, path string, send func(context.Con
 	}
 	res, err := send(ctx, data)
 	var e *Error
-	if err == nil || !errors.As(err, &e) || !(e.OutOfMemory || e.Status == http.StatusRequestEntityTooLarge) ||
+	if err == nil || !errors.As(err, &e) || !(e.OutOfMemory || e.TooLarge) ||
 		edge <= c.cfg.RetryEdge || ctx.Err() != nil {
 		return res, err
 	}
 	c.log.Warn().Str("path", path).Int("status", e.Status).Str("reply", e.Message).
-		Int("edge", edge).Int("retry_edge", c.cfg.RetryEdge).Msg("caption server ran out of memory; retrying once with a smaller image")
+		Int("edge", edge).Int("retry_edge", c.cfg.RetryEdge).Bool("out_of_memory", e.OutOfMemory).Msg("caption server could not take the image; retrying once with a smaller one")
 	if data, _, err = src.encodeJPEG(c.cfg.RetryEdge); err != nil {
 		return nil, err
 	}

@@ -16,7 +16,10 @@
 // from a busy or absent server (which a later retry may fix), and RetryAfter returns the wait
 // the server asked for. The package never imports a job queue; callers map the classes.
 //
-// When Config.MaxInflight is above zero, every HTTP request first takes a slot of a Redis
+// When Config.MaxInflight is above zero, every caption request first takes a slot of a Redis
 // Semaphore shared by all worker processes that use the same backend URL, so a whole fleet
-// never has more than MaxInflight requests in flight to one VLM server.
+// never has more than MaxInflight requests in flight to one VLM server. Slots are leased
+// (30 s by default, refreshed while held), so a worker killed mid-request frees its slot
+// when the lease ends, and handed out first come, first served across the fleet. Health
+// checks take no slot: they do not load the GPU and must answer while captions run.
 package captions

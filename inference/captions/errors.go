@@ -29,6 +29,9 @@ type Error struct {
 	RetryAfter time.Duration
 	// OutOfMemory is true when the server said it ran out of (GPU) memory.
 	OutOfMemory bool
+	// TooLarge is true when the server refused the request as too large (413, or a prompt
+	// longer than the model's context); a smaller image may pass.
+	TooLarge bool
 	// Err is the underlying cause, if any.
 	Err error
 }
@@ -117,6 +120,8 @@ var oomText = regexp.MustCompile(`(?i)out of memory|outofmemory|\boom\b|cuda_err
 
 var loadingText = regexp.MustCompile(`(?i)loading model|model is loading`)
 
+var contextText = regexp.MustCompile(`(?i)maximum context length|context length exceeded|exceeds? the (available |maximum )?context|context size|too many (input )?tokens|prompt is too long`)
+
 // outOfMemory reports whether an answer says the server ran out of memory: any answer
 // whose text says so, or a 503 that does not give another reason (a model still loading).
 func outOfMemory(status int, text string) bool {
@@ -124,6 +129,11 @@ func outOfMemory(status int, text string) bool {
 		return true
 	}
 	return status == http.StatusServiceUnavailable && !loadingText.MatchString(text)
+}
+
+// tooLarge reports whether an answer refuses the request for its size.
+func tooLarge(status int, text string) bool {
+	return status == http.StatusRequestEntityTooLarge || (status/100 == 4 && contextText.MatchString(text))
 }
 
 const maxMessage = 300

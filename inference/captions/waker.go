@@ -2,63 +2,102 @@ package captions
 
 import (
 	"context"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// waker turns release messages on a Redis channel into a broadcast to this process's waiters.
-// It subscribes only while someone waits, so an idle process holds no extra connection.
+// subscriptionLinger is how long the subscription outlives the last waiter, so that a
+// process whose waiters come and go does not resubscribe (and miss grants) each time.
+const subscriptionLinger = 10 * time.Second
+
+// waker delivers grants to this process's waiters: the ids a release script returns (when
+// this process released) and the ids published on the semaphore's channel (when another
+// did). It subscribes only while someone waits, and a little longer.
 type waker struct {
 	rdb     redis.UniversalClient
 	channel string
+	linger  time.Duration
 
-	mu   sync.Mutex
-	refs int
-	sub  *redis.PubSub
-	gen  chan struct{} // closed and replaced on each message
+	mu      sync.Mutex
+	waiting map[string]chan struct{}
+	subs    int
+	sub     *redis.PubSub
+	closer  *time.Timer
 }
 
 func (w *waker) init(rdb redis.UniversalClient, channel string) {
-	w.rdb, w.channel = rdb, channel
-	w.gen = make(chan struct{})
+	w.rdb, w.channel, w.linger = rdb, channel, subscriptionLinger
+	w.waiting = map[string]chan struct{}{}
 }
 
-// join registers a waiter, subscribing when it is the first.
-func (w *waker) join() {
+// register returns the channel on which id hears that it was granted a slot.
+func (w *waker) register(id string) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	w.mu.Lock()
+	w.waiting[id] = ch
+	w.mu.Unlock()
+	return ch
+}
+
+func (w *waker) unregister(id string) {
+	w.mu.Lock()
+	delete(w.waiting, id)
+	w.mu.Unlock()
+}
+
+// grant signals the local waiters among ids.
+func (w *waker) grant(ids []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.refs++
-	if w.refs > 1 {
+	for _, id := range ids {
+		if ch, ok := w.waiting[id]; ok {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// subscribe makes sure grants published by other processes are heard.
+func (w *waker) subscribe() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.subs++
+	if w.closer != nil {
+		w.closer.Stop()
+		w.closer = nil
+	}
+	if w.sub == nil {
+		w.sub = w.rdb.Subscribe(context.Background(), w.channel)
+		go w.loop(w.sub.Channel())
+	}
+}
+
+// unsubscribe drops the subscription a while after the last waiter stopped waiting.
+func (w *waker) unsubscribe() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.subs--
+	if w.subs > 0 || w.sub == nil {
 		return
 	}
-	w.sub = w.rdb.Subscribe(context.Background(), w.channel)
-	go w.loop(w.sub.Channel())
-}
-
-// leave unregisters a waiter, unsubscribing when it was the last.
-func (w *waker) leave() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.refs--
-	if w.refs == 0 && w.sub != nil {
-		_ = w.sub.Close()
-		w.sub = nil
-	}
-}
-
-// current is closed at the next release heard.
-func (w *waker) current() <-chan struct{} {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.gen
+	sub := w.sub
+	w.closer = time.AfterFunc(w.linger, func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.subs == 0 && w.sub == sub {
+			_ = sub.Close()
+			w.sub = nil
+		}
+	})
 }
 
 func (w *waker) loop(msgs <-chan *redis.Message) {
-	for range msgs {
-		w.mu.Lock()
-		close(w.gen)
-		w.gen = make(chan struct{})
-		w.mu.Unlock()
+	for m := range msgs {
+		w.grant(strings.Fields(m.Payload))
 	}
 }
