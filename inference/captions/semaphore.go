@@ -31,7 +31,8 @@ const DefaultLease = 30 * time.Second
 
 // SemaphoreConfig tunes a Semaphore.
 type SemaphoreConfig struct {
-	// Key is the Redis key of the sorted set; SemaphoreKey builds the usual one.
+	// Key names the semaphore: its Redis keys are Key (the holders) and Key+":queue",
+	// ":qexp" and ":seq"; its channel is Key+":grant". SemaphoreKey builds the usual one.
 	Key string
 	// Limit is the number of slots shared by every process that uses Key.
 	Limit int

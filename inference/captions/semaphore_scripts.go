@@ -13,8 +13,10 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)
+for _, w in ipairs(gone) do
+  redis.call('ZREM', KEYS[2], w)
+end
 if #gone > 0 then
-  redis.call('ZREM', KEYS[2], unpack(gone))
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 end
 
