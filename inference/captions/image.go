@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp" // WebP decoder
+
+	"github.com/mediafleet/mediafleet/inference/exif"
 )
 
 // Limits that keep one bad file from exhausting a worker's memory.
@@ -65,7 +67,7 @@ func loadImage(path string) (*sourceImage, error) {
 	}
 	src := &sourceImage{path: path, img: img, orientation: 1}
 	if format == "jpeg" {
-		src.orientation = jpegOrientation(data)
+		src.orientation = exif.Orientation(data)
 	}
 	return src, nil
 }

@@ -13,6 +13,8 @@ import (
 	"os"
 
 	_ "golang.org/x/image/webp"
+
+	"github.com/mediafleet/mediafleet/inference/exif"
 )
 
 // headLen is how much of a file is read up front to sniff its format and find its EXIF.
@@ -78,7 +80,7 @@ func loadFile(path string, maxPixels int64) (*raster, error) {
 	}
 	r := toRaster(img)
 	if format == "jpeg" {
-		r = orient(r, jpegOrientation(head))
+		r = orient(r, exif.Orientation(head))
 	}
 	return r, nil
 }

@@ -16,8 +16,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mediafleet/mediafleet/inference/exif"
+	"github.com/mediafleet/mediafleet/internal/testenv"
 )
 
 // pngHeader is a PNG signature and a valid IHDR chunk declaring w x h, with no image data.
@@ -161,14 +163,14 @@ func TestJPEGOrientationParsing(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	require.NoError(t, jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 8, 8)), nil))
-	require.Equal(t, 1, jpegOrientation(buf.Bytes()), "no EXIF")
+	require.Equal(t, 1, exif.Orientation(buf.Bytes()), "no EXIF")
 	for o := uint16(1); o <= 8; o++ {
-		require.Equal(t, int(o), jpegOrientation(withEXIF(buf.Bytes(), exifSegment(binary.LittleEndian, o))))
-		require.Equal(t, int(o), jpegOrientation(withEXIF(buf.Bytes(), exifSegment(binary.BigEndian, o))))
+		require.Equal(t, int(o), exif.Orientation(withEXIF(buf.Bytes(), exifSegment(binary.LittleEndian, o))))
+		require.Equal(t, int(o), exif.Orientation(withEXIF(buf.Bytes(), exifSegment(binary.BigEndian, o))))
 	}
-	require.Equal(t, 1, jpegOrientation(withEXIF(buf.Bytes(), exifSegment(binary.BigEndian, 9))), "out of range")
+	require.Equal(t, 1, exif.Orientation(withEXIF(buf.Bytes(), exifSegment(binary.BigEndian, 9))), "out of range")
 	seg := exifSegment(binary.BigEndian, 6)
-	require.Equal(t, 1, jpegOrientation(withEXIF(buf.Bytes(), seg[:20])), "cut short")
+	require.Equal(t, 1, exif.Orientation(withEXIF(buf.Bytes(), seg[:20])), "cut short")
 }
 
 // TestEXIFOrientationIsApplied stores the astronaut turned on its side with the EXIF tag
