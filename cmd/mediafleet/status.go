@@ -10,26 +10,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mediafleet/mediafleet/configs"
-	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/dashboard"
+	"github.com/mediafleet/mediafleet/dashboard/control"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
 
-// queueStatus is one queue's line of `mediafleet status`; its JSON is the --json contract.
+// queueStatus is one queue's line of `mediafleet status`; its JSON is the --json contract:
+// the queue's counts (pending, active, scheduled, retry, archived, completed, processed, failed)
+// with its throughput and ETA.
 type queueStatus struct {
-	Queue     string  `json:"queue"`
-	Kind      string  `json:"kind"`
-	Paused    bool    `json:"paused"`
-	Pending   int     `json:"pending"`
-	Active    int     `json:"active"`
-	Scheduled int     `json:"scheduled"`
-	Retry     int     `json:"retry"`
-	Archived  int     `json:"archived"`
-	Completed int     `json:"completed"`
-	Processed int     `json:"processed"`
-	Failed    int     `json:"failed"`
+	control.State
 	PerMinute float64 `json:"per_minute"`
-	// ETASeconds is the time left for pending+scheduled+retry+active at the recent rate; null
-	// when nothing finished lately.
+	// ETASeconds is the time left for the backlog at the recent rate; null when nothing
+	// finished lately.
 	ETASeconds *float64 `json:"eta_seconds"`
 }
 
@@ -88,35 +81,21 @@ func collectStatus(cmd *cobra.Command, cfg *configs.Config, minutes int) ([]queu
 		return nil, err
 	}
 	defer rdb.Close()
-	counter := stats.New(rdb, nil)
-	existing, err := insp.Queues()
+	states, err := control.New(insp, cfg.QueuePrefix).List(cmd.Context(), false)
 	if err != nil {
-		return nil, fmt.Errorf("listing queues: %w", err)
+		return nil, err
 	}
-	have := map[string]bool{}
-	for _, q := range existing {
-		have[q] = true
-	}
-	var rows []queueStatus
-	for _, k := range tasks.AllKinds() {
-		name := tasks.QueueName(cfg.QueuePrefix, k)
-		r := queueStatus{Queue: name, Kind: string(k)}
-		if have[name] {
-			info, err := insp.GetQueueInfo(name)
-			if err != nil {
-				return nil, fmt.Errorf("queue %s: %w", name, err)
-			}
-			r.Paused, r.Pending, r.Active, r.Scheduled, r.Retry = info.Paused, info.Pending, info.Active, info.Scheduled, info.Retry
-			r.Archived, r.Completed, r.Processed, r.Failed = info.Archived, info.Completed, info.Processed, info.Failed
-		}
-		rate, err := counter.Rate(cmd.Context(), name, minutes)
+	fc := dashboard.NewForecaster(stats.New(rdb, nil), nil, minutes)
+	rows := make([]queueStatus, 0, len(states))
+	for _, st := range states {
+		f, err := fc.Forecast(cmd.Context(), st.Queue, st.Backlog())
 		if err != nil {
 			return nil, err
 		}
-		r.PerMinute = rate.PerMinute
-		if eta, ok := stats.ETA(r.Pending+r.Scheduled+r.Retry+r.Active, rate); ok {
-			s := eta.Seconds()
-			r.ETASeconds = &s
+		r := queueStatus{State: st, PerMinute: f.PerMinute}
+		if f.Known {
+			secs := f.ETA.Seconds()
+			r.ETASeconds = &secs
 		}
 		rows = append(rows, r)
 	}
