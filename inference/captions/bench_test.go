@@ -79,7 +79,7 @@ func BenchmarkFleetCap(b *testing.B) {
 	_, baseline := drive(b, f, local, photo, 300, par, latency)
 	f.maxInflight.Store(0)
 	b.ResetTimer()
-	nominal, achieved := drive(b, f, fleet, photo, max(b.N, 50), par, latency)
+	nominal, achieved := drive(b, f, fleet, photo, max(b.N, 400), par, latency)
 	b.StopTimer()
 	if f.maxInflight.Load() > limit {
 		b.Fatalf("server saw %d in flight, cap %d", f.maxInflight.Load(), limit)
