@@ -17,11 +17,13 @@ type Metrics struct {
 	Registry       *prometheus.Registry
 	duration       *prometheus.HistogramVec
 	admissionWaits prometheus.Counter
+	batchSize      prometheus.Histogram
 }
 
 // NewMetrics registers the worker's metrics: task durations per kind and outcome, tasks in
-// flight per queue (read from inFlight on scrape), GPU memory admission waits, and, when dev
-// names a GPU, its memory, utilisation, temperature and power read from p on scrape.
+// flight per queue (read from inFlight on scrape), face embedding batch sizes, GPU memory
+// admission waits, and, when dev names a GPU, its memory, utilisation, temperature and power
+// read from p on scrape.
 func NewMetrics(inFlight func() map[string]int, p gpu.Provider, dev gpu.DeviceInfo) *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
@@ -30,17 +32,25 @@ func NewMetrics(inFlight func() map[string]int, p gpu.Provider, dev gpu.DeviceIn
 			Help:    "Time one task took, by kind and outcome (ok, retry, archived).",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2.5, 12),
 		}, []string{"kind", "outcome"}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "mediafleet_face_embedding_batch_size",
+			Help:    "Faces per embedding run (1 for a fixed-batch model; more when concurrent tasks share a run).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
+		}),
 		admissionWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "mediafleet_gpu_admission_waits_total",
 			Help: "Tasks put back because the GPU had too little free memory for them.",
 		}),
 	}
-	m.Registry.MustRegister(m.duration, m.admissionWaits, &inFlightCollector{inFlight: inFlight})
+	m.Registry.MustRegister(m.duration, m.admissionWaits, m.batchSize, &inFlightCollector{inFlight: inFlight})
 	if p != nil && dev.IsGPU() {
 		m.Registry.MustRegister(&gpuCollector{p: p, uuid: dev.UUID})
 	}
 	return m
 }
+
+// ObserveBatch records the size of one face embedding run; it fits faces.BatchConfig.OnBatch.
+func (m *Metrics) ObserveBatch(size int) { m.batchSize.Observe(float64(size)) }
 
 // Observe records one finished run; it fits Config.Observe.
 func (m *Metrics) Observe(queue string, took time.Duration, err error) {

@@ -23,7 +23,7 @@ import (
 // and what to close at the end. A nil handler with a nil error means the queue is not served
 // (captions without a backend), which it logs once.
 func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, kind tasks.Kind, st store.Store,
-	rdb redis.UniversalClient, roots worker.Roots, g *gpuSetup) (asynq.Handler, func(), error) {
+	rdb redis.UniversalClient, roots worker.Roots, g *gpuSetup, m *worker.Metrics) (asynq.Handler, func(), error) {
 	switch kind {
 	case tasks.Faces:
 		rt, err := ort.Open(ort.Config{LibraryPath: cfg.ORTLibPath()}, a.log)
@@ -31,6 +31,7 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 			return nil, nil, fmt.Errorf("queue faces: %w", err)
 		}
 		fc := inference.Faces(cfg)
+		fc.Batch.OnBatch = m.ObserveBatch
 		if g.onGPU(cfg, "faces") {
 			fc.CUDADevice = g.ordinal
 			fc.RequireGPU = cfg.Worker.RequireGPU

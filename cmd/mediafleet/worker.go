@@ -124,6 +124,17 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 	}
 	w.gpu = g
 	w.closers = append(w.closers, g.close)
+	var prov gpu.Provider
+	var dev gpu.DeviceInfo
+	if g != nil {
+		prov, dev = g.provider, g.dev
+	}
+	w.metrics = worker.NewMetrics(func() map[string]int {
+		if w.fleet == nil {
+			return nil
+		}
+		return w.fleet.InFlight()
+	}, prov, dev)
 
 	versions, _ := inference.Versions(cfg)
 	roots := worker.Roots(cfg.MediaRoots)
@@ -142,7 +153,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 				FollowUp: worker.FollowUp{Versions: versions, Options: taskOptions(cfg)}}
 			h = worker.Adapt(kh.Handle)
 		default:
-			hh, closeFn, err := a.buildInferenceHandler(ctx, cfg, kind, st, rdb, roots, g)
+			hh, closeFn, err := a.buildInferenceHandler(ctx, cfg, kind, st, rdb, roots, g, w.metrics)
 			if err != nil {
 				return fail(err)
 			}
@@ -156,14 +167,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		}
 		specs = append(specs, worker.QueueSpec{Kind: kind, Concurrency: q.Concurrency, Handler: h})
 	}
-	var fl *worker.Fleet
-	var prov gpu.Provider
-	var dev gpu.DeviceInfo
-	if g != nil {
-		prov, dev = g.provider, g.dev
-	}
-	w.metrics = worker.NewMetrics(func() map[string]int { return fl.InFlight() }, prov, dev)
-	fl, err = worker.New(worker.Config{
+	fl, err := worker.New(worker.Config{
 		Redis: opt, Prefix: cfg.QueuePrefix, Queues: specs, ShutdownGrace: cfg.Worker.ShutdownGrace,
 		Retry:     worker.RetryPolicy{Base: cfg.Worker.RetryBaseDelay, Max: cfg.Worker.RetryMaxDelay},
 		Permanent: []worker.Classifier{keyframes.IsPermanent, faces.IsPermanent, captions.IsPermanent, store.IsPermanent},

@@ -63,6 +63,9 @@ func LVFace(model, output, version string) EmbedderConfig {
 type BatchConfig struct {
 	MaxBatch int           // most faces per run; 0 means 8
 	MaxWait  time.Duration // longest a face waits for others to join its batch; 0 means 5ms
+	// OnBatch, when set, is told the size of every embedding run (1 for a fixed-batch model),
+	// for metrics. It is called from the running goroutine and must be quick.
+	OnBatch func(size int)
 }
 
 // Config configures a Pipeline. Zero thresholds and limits mean their defaults; start from

@@ -19,6 +19,7 @@ type embedder struct {
 	bufs    *pool[*embBufs] // fixed batch: one input and output tensor per call
 	batch   *batcher        // dynamic batch
 	tensors map[int]*embBufs
+	onBatch func(size int)
 }
 
 type embBufs struct{ in, out *ort.Tensor }
@@ -41,7 +42,7 @@ func newEmbedder(rt *ort.Runtime, cfg Config) (*embedder, error) {
 		return nil, fmt.Errorf("face embedder %s: want input %q [N,3,%d,%d] and output %q [N,%d] with N 1 or dynamic; model has %v, %v",
 			ec.Model, ec.InputName, s, s, ec.OutputName, d, in, out)
 	}
-	e := &embedder{cfg: ec, sess: sess, order: [3]int{0, 1, 2}, dynamic: sess.DynamicBatch()}
+	e := &embedder{cfg: ec, sess: sess, order: [3]int{0, 1, 2}, dynamic: sess.DynamicBatch(), onBatch: cfg.Batch.OnBatch}
 	if ec.ChannelOrder == BGR {
 		e.order = [3]int{2, 1, 0}
 	}
@@ -106,6 +107,7 @@ func (e *embedder) embed(ctx context.Context, crop *raster) ([]float32, error) {
 		if err != nil {
 			return nil, fmt.Errorf("face embedder: %w", err)
 		}
+		e.observe(1)
 	}
 	if !normalize(vec) {
 		return nil, fmt.Errorf("face embedder %s returned a zero or non-finite vector", e.cfg.Model)
@@ -133,11 +135,19 @@ func (e *embedder) runBatch(ins, outs [][]float32) error {
 	if err := e.sess.Run([]*ort.Tensor{b.in}, []*ort.Tensor{b.out}); err != nil {
 		return fmt.Errorf("face embedder (batch of %d): %w", n, err)
 	}
+	e.observe(n)
 	res := b.out.Data()
 	for i, out := range outs {
 		copy(out, res[i*e.cfg.Dim:][:e.cfg.Dim])
 	}
 	return nil
+}
+
+// observe reports the size of one embedding run to the configured observer.
+func (e *embedder) observe(n int) {
+	if e.onBatch != nil {
+		e.onBatch(n)
+	}
 }
 
 // normalize scales v to unit length; it reports false for a zero or non-finite vector.
