@@ -3,6 +3,8 @@ package worker
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/rs/zerolog"
 
@@ -23,6 +25,9 @@ type FacesHandler struct {
 	Roots Roots
 	// Guard, when set, wraps each model run (GPU memory admission, out-of-memory recovery).
 	Guard func(ctx context.Context, run func(context.Context) error) error
+	// CropDir, when set, receives each face's aligned crop as
+	// <CropDir>/<asset key>/<frame>-<face>.jpg, recorded with the face.
+	CropDir string
 }
 
 // Handle runs one faces task.
@@ -52,11 +57,23 @@ func (h *FacesHandler) Handle(ctx context.Context, p *tasks.FacesPayload) error 
 	}
 	r := store.FacesResult{AssetKey: p.Asset.Key, Frame: p.Frame, ModelVersion: p.ModelVersion, Image: p.Image,
 		Width: res.Width, Height: res.Height}
-	for i, f := range res.Faces {
+	for i := range res.Faces {
+		f := &res.Faces[i]
 		sf := store.Face{Index: i, BBox: [4]float32{f.Box.X1, f.Box.Y1, f.Box.X2, f.Box.Y2}, Score: f.Score,
 			Embedding: f.Embedding, Dim: len(f.Embedding)}
 		for j, pt := range f.Landmarks {
 			sf.Landmarks[j] = [2]float32{pt.X, pt.Y}
+		}
+		if h.CropDir != "" {
+			dir := filepath.Join(h.CropDir, p.Asset.Key)
+			path := filepath.Join(dir, fmt.Sprintf("%04d-%02d.jpg", p.Frame, i))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return fmt.Errorf("face crops of %s: %w", p.Image, err)
+			}
+			if err := f.SaveCrop(path); err != nil {
+				return fmt.Errorf("face crops of %s: %w", p.Image, err)
+			}
+			sf.CropPath = path
 		}
 		r.Faces = append(r.Faces, sf)
 	}

@@ -6,6 +6,7 @@ import (
 	_ "image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -63,4 +64,29 @@ func TestFacesSimilar(t *testing.T) {
 	e.json(&d2, "faces", "similar", outside, "--top", "1")
 	require.Len(t, d2.Matches, 1)
 	require.Contains(t, []string{astro, copyPath}, d2.Matches[0].Path)
+}
+
+// TestFaceCropsSaved: with faces.save_crops each face's aligned 112x112 crop is written under
+// the data dir and recorded with the face.
+func TestFaceCropsSaved(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	astro := e.addSample("astronaut.png", "astronaut.png")
+	cfg := writeConfig(t, "faces: {save_crops: true}\n")
+	e.must("--config", cfg, "enqueue", "--catalog", "dir:"+e.lib, "--kinds", "faces")
+	e.must("--config", cfg, "worker", "--until-empty", "--queues", "faces=1")
+	var d struct {
+		Faces []struct {
+			CropPath string `json:"crop_path"`
+		} `json:"faces"`
+	}
+	e.json(&d, "show", astro)
+	require.Len(t, d.Faces, 1)
+	require.True(t, strings.HasPrefix(d.Faces[0].CropPath, e.dataDir), d.Faces[0].CropPath)
+	f, err := os.Open(d.Faces[0].CropPath)
+	require.NoError(t, err)
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	require.NoError(t, err)
+	require.Equal(t, image.Rect(0, 0, 112, 112), img.Bounds())
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -44,6 +45,9 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 		a.log.Info().Str("onnxruntime", rt.Version()).Str("model_version", inference.FacesVersion(cfg)).
 			Bool("gpu", g.onGPU(cfg, "faces")).Msg("face models loaded")
 		h := &worker.FacesHandler{Faces: sw, Store: st, Roots: roots}
+		if cfg.Faces.SaveCrops {
+			h.CropDir = filepath.Join(cfg.DataDir, "faces")
+		}
 		if g.onGPU(cfg, "faces") {
 			rec := gpu.NewRecoverer(a.log, sw.Rebuild)
 			need := int64(cfg.Queues["faces"].VRAMMiB)
