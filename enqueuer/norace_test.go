@@ -1,0 +1,5 @@
+//go:build !race
+
+package enqueuer
+
+const raceEnabled = false
