@@ -52,19 +52,29 @@ func RedisClient(raw string) (redis.UniversalClient, error) {
 	return c, nil
 }
 
+// OpenRedis opens a go-redis client for the configured Redis and pings it; when it does not
+// answer, the error says what to do.
+func OpenRedis(ctx context.Context, raw string) (redis.UniversalClient, error) {
+	c, err := RedisClient(raw)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("Redis at %s does not answer (%v): start redis-server there or point MEDIAFLEET_REDIS_URL at a running one", redact(raw), err)
+	}
+	return c, nil
+}
+
 // CheckRedis pings the configured Redis and says what to do when it does not answer.
 func CheckRedis(ctx context.Context, raw string) error {
-	c, err := RedisClient(raw)
+	c, err := OpenRedis(ctx, raw)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("Redis at %s does not answer (%v): start redis-server there or point MEDIAFLEET_REDIS_URL at a running one", redact(raw), err)
-	}
-	return nil
+	return c.Close()
 }
 
 func redact(raw string) string {

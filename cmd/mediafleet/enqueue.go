@@ -57,10 +57,7 @@ again over an unchanged catalog adds nothing.`,
 
 			var sender enqueuer.Sender
 			if !dryRun {
-				if err := configs.CheckRedis(ctx, cfg.RedisURL); err != nil {
-					return err
-				}
-				rdb, err := configs.RedisClient(cfg.RedisURL)
+				rdb, err := configs.OpenRedis(ctx, cfg.RedisURL)
 				if err != nil {
 					return err
 				}

@@ -27,10 +27,7 @@ func (a *app) workersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := configs.CheckRedis(cmd.Context(), cfg.RedisURL); err != nil {
-				return err
-			}
-			rdb, err := configs.RedisClient(cfg.RedisURL)
+			rdb, err := configs.OpenRedis(cmd.Context(), cfg.RedisURL)
 			if err != nil {
 				return err
 			}

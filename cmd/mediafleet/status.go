@@ -40,9 +40,6 @@ func (a *app) statusCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := configs.CheckRedis(cmd.Context(), cfg.RedisURL); err != nil {
-				return err
-			}
 			rows, err := collectStatus(cmd, cfg, minutes)
 			if err != nil {
 				return err
@@ -76,7 +73,7 @@ func collectStatus(cmd *cobra.Command, cfg *configs.Config, minutes int) ([]queu
 	opt, _ := configs.ParseRedisURL(cfg.RedisURL)
 	insp := asynq.NewInspector(opt)
 	defer insp.Close()
-	rdb, err := configs.RedisClient(cfg.RedisURL)
+	rdb, err := configs.OpenRedis(cmd.Context(), cfg.RedisURL)
 	if err != nil {
 		return nil, err
 	}

@@ -57,9 +57,6 @@ rest back in their queue. With --until-empty it exits 0 once its queues are drai
 				return err
 			}
 			ctx := cmd.Context()
-			if err := configs.CheckRedis(ctx, cfg.RedisURL); err != nil {
-				return err
-			}
 			w, err := a.buildWorker(cmd, cfg)
 			if err != nil {
 				return err
@@ -100,20 +97,20 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 	w := &runningWorker{}
 	fail := func(err error) (*runningWorker, error) { w.close(); return nil, err }
 
-	opt, _ := configs.ParseRedisURL(cfg.RedisURL)
-	st, err := store.Open(ctx, cfg.StorePath())
-	if err != nil {
-		return fail(err)
-	}
-	w.closers = append(w.closers, func() { st.Close() })
-	client := asynq.NewClient(opt)
-	w.closers = append(w.closers, func() { client.Close() })
-	rdb, err := configs.RedisClient(cfg.RedisURL)
+	rdb, err := configs.OpenRedis(ctx, cfg.RedisURL)
 	if err != nil {
 		return fail(err)
 	}
 	w.closers = append(w.closers, func() { rdb.Close() })
 	w.rdb = rdb
+	opt, _ := configs.ParseRedisURL(cfg.RedisURL)
+	client := asynq.NewClient(opt)
+	w.closers = append(w.closers, func() { client.Close() })
+	st, err := store.Open(ctx, cfg.StorePath())
+	if err != nil {
+		return fail(err)
+	}
+	w.closers = append(w.closers, func() { st.Close() })
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fail(fmt.Errorf("data_dir %s: %w", cfg.DataDir, err))
 	}
