@@ -2,7 +2,6 @@ package worker
 
 import (
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -49,15 +48,21 @@ func mapError(err error, permanent []Classifier) error {
 	}
 	var pe *PermanentError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+		return archive{err}
 	}
 	for _, isPermanent := range permanent {
 		if isPermanent(err) {
-			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+			return archive{err}
 		}
 	}
 	return err
 }
+
+// archive makes asynq archive a task at once (it matches asynq.SkipRetry) while its text, the
+// reason a person reads on the archived task, stays the backend's own.
+type archive struct{ error }
+
+func (a archive) Unwrap() []error { return []error{a.error, asynq.SkipRetry} }
 
 // RetryPolicy is the delay before the n-th retry of a transient failure: exponential from Base,
 // with jitter, capped at Max; a Delayed error's own delay wins.
