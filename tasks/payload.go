@@ -18,18 +18,25 @@ type Payload interface {
 	AssetPath() string
 }
 
-// ErrBadPayload marks a payload that does not decode or validate. It wraps asynq.SkipRetry so
-// such a task is archived at once: retrying cannot fix it.
-var ErrBadPayload = fmt.Errorf("bad task payload: %w", asynq.SkipRetry)
+// ErrBadPayload marks a payload that does not decode or validate. Such errors also match
+// asynq.SkipRetry, so the task is archived at once: retrying cannot fix it.
+var ErrBadPayload = errors.New("bad task payload")
+
+// badPayload is a Decode failure: its text says what is wrong, and it matches both
+// ErrBadPayload and asynq.SkipRetry.
+type badPayload struct{ msg string }
+
+func (e badPayload) Error() string   { return e.msg }
+func (e badPayload) Unwrap() []error { return []error{ErrBadPayload, asynq.SkipRetry} }
 
 // Decode unmarshals and validates a task payload of type P, which must be a pointer to a
-// payload struct. Failures wrap ErrBadPayload.
+// payload struct. Failures match ErrBadPayload and asynq.SkipRetry.
 func Decode[P Payload](data []byte, p P) error {
 	if err := json.Unmarshal(data, p); err != nil {
-		return fmt.Errorf("%w: %s payload does not decode: %v", ErrBadPayload, p.Kind(), err)
+		return badPayload{fmt.Sprintf("bad task payload: %s payload does not decode: %v", p.Kind(), err)}
 	}
 	if err := p.Validate(); err != nil {
-		return fmt.Errorf("%w: %s payload for %q is invalid: %v", ErrBadPayload, p.Kind(), p.AssetPath(), err)
+		return badPayload{fmt.Sprintf("bad task payload: %s payload for %q is invalid: %v", p.Kind(), p.AssetPath(), err)}
 	}
 	return nil
 }

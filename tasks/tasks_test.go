@@ -52,7 +52,9 @@ func TestDecodeBadPayloadIsPermanent(t *testing.T) {
 	var p FacesPayload
 	err := Decode([]byte("{nope"), &p)
 	require.True(t, errors.Is(err, asynq.SkipRetry))
+	require.ErrorIs(t, err, ErrBadPayload)
 	require.ErrorContains(t, err, "does not decode")
+	require.NotContains(t, err.Error(), "skip retry", "the archived reason is ours alone")
 
 	err = Decode([]byte(`{"asset":{"asset_key":"h1","path":"/p/x.jpg"},"frame":-2,"image":"/p/x.jpg","model_version":"v1"}`), &p)
 	require.True(t, errors.Is(err, asynq.SkipRetry))
