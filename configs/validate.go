@@ -165,14 +165,6 @@ func CacheDir() string {
 	return filepath.Join(os.TempDir(), "mediafleet-cache")
 }
 
-// ORTLibPath is faces.ort_lib, else the setup cache's ONNX Runtime library.
-func (c *Config) ORTLibPath() string {
-	if c.Faces.ORTLib != "" {
-		return c.Faces.ORTLib
-	}
-	return filepath.Join(CacheDir(), "onnxruntime", "libonnxruntime.so.1")
-}
-
 // ModelsPath is faces.models_dir, else the setup cache's models folder.
 func (c *Config) ModelsPath() string {
 	if c.Faces.ModelsDir != "" {

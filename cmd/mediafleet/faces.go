@@ -137,7 +137,7 @@ func keepTop(list []faceMatch, m faceMatch, n int) []faceMatch {
 
 // embedFile finds and embeds the faces of a file that the store does not hold.
 func (a *app) embedFile(ctx context.Context, cfg *configs.Config, path string) ([]queryFace, error) {
-	rt, err := ort.Open(ort.Config{LibraryPath: cfg.ORTLibPath()}, a.log)
+	rt, err := ort.Open(ort.Config{LibraryPath: cfg.Faces.ORTLib}, a.log)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 	rdb redis.UniversalClient, roots worker.Roots, g *gpuSetup, m *worker.Metrics) (asynq.Handler, func(), error) {
 	switch kind {
 	case tasks.Faces:
-		rt, err := ort.Open(ort.Config{LibraryPath: cfg.ORTLibPath()}, a.log)
+		rt, err := ort.Open(ort.Config{LibraryPath: cfg.Faces.ORTLib}, a.log)
 		if err != nil {
 			return nil, nil, fmt.Errorf("queue faces: %w", err)
 		}

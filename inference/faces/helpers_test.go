@@ -36,24 +36,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// library is the ONNX Runtime library the tests load: MEDIAFLEET_ORT_LIB when set, else
-// the setup cache's copy.
-func library(t testing.TB) string {
-	t.Helper()
-	if os.Getenv("MEDIAFLEET_ORT_LIB") != "" {
-		return testenv.ORTLib(t)
-	}
-	p := ort.DefaultLibraryPath()
-	if err := ort.CheckFile(p, "ONNX Runtime library"); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // runtimeFor opens a runtime handle that the test closes when it ends.
 func runtimeFor(t testing.TB) *ort.Runtime {
 	t.Helper()
-	rt, err := ort.Open(ort.Config{LibraryPath: library(t)}, zerolog.Nop())
+	rt, err := ort.Open(ort.Config{LibraryPath: testenv.ORTLib(t)}, zerolog.Nop())
 	require.NoError(t, err)
 	t.Cleanup(func() { rt.Close() })
 	return rt
@@ -62,7 +48,7 @@ func runtimeFor(t testing.TB) *ort.Runtime {
 // defaultPipeline is the shared faceplugin pipeline with DefaultConfig.
 func defaultPipeline(t testing.TB) *Pipeline {
 	t.Helper()
-	lib, models := library(t), testenv.ModelsDir(t)
+	lib, models := testenv.ORTLib(t), testenv.ModelsDir(t)
 	shared.once.Do(func() {
 		shared.rt, shared.err = ort.Open(ort.Config{LibraryPath: lib}, zerolog.Nop())
 		if shared.err == nil {

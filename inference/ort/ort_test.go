@@ -15,23 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// library is the ONNX Runtime library the tests load: MEDIAFLEET_ORT_LIB when set,
-// else the setup cache's copy.
-func library(t testing.TB) string {
-	t.Helper()
-	if os.Getenv("MEDIAFLEET_ORT_LIB") != "" {
-		return testenv.ORTLib(t)
-	}
-	p := ort.DefaultLibraryPath()
-	if err := ort.CheckFile(p, "ONNX Runtime library"); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func open(t testing.TB, log zerolog.Logger) *ort.Runtime {
 	t.Helper()
-	rt, err := ort.Open(ort.Config{LibraryPath: library(t)}, log)
+	rt, err := ort.Open(ort.Config{LibraryPath: testenv.ORTLib(t)}, log)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, rt.Close()) })
 	return rt
@@ -52,7 +38,7 @@ func TestOpenSharesOneEnvironment(t *testing.T) {
 
 func TestOpenAfterLastCloseReloads(t *testing.T) {
 	for range 2 {
-		rt, err := ort.Open(ort.Config{LibraryPath: library(t)}, zerolog.Nop())
+		rt, err := ort.Open(ort.Config{LibraryPath: testenv.ORTLib(t)}, zerolog.Nop())
 		require.NoError(t, err)
 		s, err := rt.NewSession(filepath.Join(testenv.ModelsDir(t), "fr_landmark.onnx"), ort.SessionConfig{CUDADevice: ort.CPU})
 		require.NoError(t, err)

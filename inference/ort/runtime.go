@@ -9,6 +9,8 @@ import (
 
 	"github.com/rs/zerolog"
 	onnx "github.com/yalue/onnxruntime_go"
+
+	"github.com/mediafleet/mediafleet/configs"
 )
 
 // SetupHint is the command that installs the ONNX Runtime library and the face models.
@@ -44,7 +46,7 @@ var env struct {
 // cache (${XDG_CACHE_HOME:-$HOME/.cache}/mediafleet/onnxruntime). It returns the first of the
 // known file names that exists there, else the canonical libonnxruntime.so.1 path.
 func DefaultLibraryPath() string {
-	dir := filepath.Join(cacheDir(), "onnxruntime")
+	dir := filepath.Join(configs.CacheDir(), "onnxruntime")
 	candidates := []string{
 		filepath.Join(dir, "libonnxruntime.so.1"),
 		filepath.Join(dir, "libonnxruntime.so"),
@@ -56,17 +58,6 @@ func DefaultLibraryPath() string {
 		}
 	}
 	return candidates[0]
-}
-
-func cacheDir() string {
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "mediafleet")
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "mediafleet-cache")
-	}
-	return filepath.Join(home, ".cache", "mediafleet")
 }
 
 // Open loads the ONNX Runtime library (once per process) and returns a handle on its

@@ -13,22 +13,15 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/mediafleet/mediafleet/configs"
 )
 
 // SetupHint is the command that installs every file the tests need.
 const SetupHint = "go tool task setup"
 
 // CacheDir is the per-user download cache that the setup task fills.
-func CacheDir() string {
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "mediafleet")
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "mediafleet-cache")
-	}
-	return filepath.Join(home, ".cache", "mediafleet")
-}
+func CacheDir() string { return configs.CacheDir() }
 
 // RedisURL is the Redis the tests use: MEDIAFLEET_TEST_REDIS_URL, else redis://127.0.0.1:6379/0.
 // The test fails at once when nothing answers there.
