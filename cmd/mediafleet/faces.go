@@ -39,11 +39,7 @@ face models, and prints for each the --top most similar stored faces of the same
 (brute force over the store).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.load(nil)
-			if err != nil {
-				return err
-			}
-			st, err := store.Open(cmd.Context(), cfg.StorePath())
+			cfg, st, err := a.loadStore(cmd)
 			if err != nil {
 				return err
 			}

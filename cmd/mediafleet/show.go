@@ -10,6 +10,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/catalog"
 	"github.com/mediafleet/mediafleet/catalog/store"
+	"github.com/mediafleet/mediafleet/configs"
 )
 
 func (a *app) showCmd() *cobra.Command {
@@ -19,11 +20,7 @@ func (a *app) showCmd() *cobra.Command {
 		Short: "Print what the results store holds for one file: keyframes, faces, captions",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.load(nil)
-			if err != nil {
-				return err
-			}
-			st, err := store.Open(cmd.Context(), cfg.StorePath())
+			cfg, st, err := a.loadStore(cmd)
 			if err != nil {
 				return err
 			}
@@ -41,6 +38,20 @@ func (a *app) showCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	return cmd
+}
+
+// loadStore loads the configuration and opens its results store, for the commands that only
+// read results.
+func (a *app) loadStore(cmd *cobra.Command) (*configs.Config, store.Store, error) {
+	cfg, err := a.load(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(cmd.Context(), cfg.StorePath())
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
 }
 
 // lookupAsset finds a file in the store by the path given, its absolute form, or its mapped form.
