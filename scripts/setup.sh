@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # setup.sh installs what mediafleet needs and is missing, and skips what is there:
-#   system packages (ffmpeg, redis-server; chromium with --browser),
+#   system packages (ffmpeg, redis-server, libturbojpeg0-dev for JPEG decoding; chromium with --browser),
 #   ONNX Runtime 1.30 (from the npm package onnxruntime-node@1.30.0),
 #   the face models (npm faceplugin-face-recognition-js@0.0.1),
 #   the sample media (Debian opencv-doc and python3-skimage, only the files needed).
@@ -38,7 +38,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-apt_install ffmpeg redis-server
+apt_install ffmpeg redis-server libturbojpeg0-dev
 if [ $want_browser = 1 ]; then apt_install chromium; fi
 
 # npm_fetch NAME@VERSION DIR FILE...: npm pack + tar (no install scripts) into DIR, once.

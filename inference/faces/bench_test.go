@@ -47,7 +47,7 @@ func newBareRuns(b *testing.B, p *Pipeline, path string) *bareRuns {
 	})
 	resample(img, rect{0, 0, float64(img.w), float64(img.h)}, p.det.w, p.det.h, r.det.rgb)
 	planar(r.det.rgb, r.det.in.Data(), p.det.w*p.det.h, [3]int{0, 1, 2}, [3]float32{127, 127, 127}, [3]float32{128, 128, 128})
-	res, err := p.process(context.Background(), img)
+	res, err := p.process(context.Background(), wholePatch(img, img.w, img.h), img.w, img.h, nil)
 	require.NoError(b, err)
 	for _, f := range res.Faces {
 		for range 2 {

@@ -124,6 +124,21 @@ func (l *landmarker) landmarks(img *raster, box Box) ([68]Point, error) {
 	return pts, nil
 }
 
+// refinedBox is the face box that the 68 points imply, framed as the detector frames
+// faces (as wide as the points, 1.2 times as tall, reaching above the brows): running the
+// landmarks again on it makes them depend on the face, not on where the detector's box
+// happened to fall (its edges move by several pixels between two encodings of a frame).
+func refinedBox(pts [68]Point) Box {
+	x0, y0, x1, y1 := pts[0].X, pts[0].Y, pts[0].X, pts[0].Y
+	for _, q := range pts[1:] {
+		x0, y0, x1, y1 = min(x0, q.X), min(y0, q.Y), max(x1, q.X), max(y1, q.Y)
+	}
+	w := x1 - x0
+	h := 1.2 * w
+	cx, cy := (x0+x1)/2, (y0+y1)/2-0.11*h
+	return Box{X1: cx - w/2, Y1: cy - h/2, X2: cx + w/2, Y2: cy + h/2}
+}
+
 // mirror68 maps each of the 68 iBUG points to its counterpart in the mirror image: the
 // jaw, brows, eyes, nostrils and lips swap sides; the nose bridge and the lips' middle
 // points stay.
