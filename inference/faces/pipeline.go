@@ -18,6 +18,9 @@ type Result struct {
 	Height       int    `json:"height"` // of the upright image
 	Faces        []Face `json:"faces"`  // best detection score first; empty when there is no face
 	ModelVersion string `json:"model_version"`
+	// Rejected counts the detections that the second check turned away (an animal's face,
+	// an object that looks like one); they are not in Faces.
+	Rejected int `json:"rejected"`
 }
 
 // Face is one detected face and its embedding.
@@ -43,6 +46,7 @@ type Pipeline struct {
 	emb       *embedder
 	template  [5]Point
 	budget    *budget
+	version   string
 	closeOnce sync.Once
 	mu        sync.RWMutex // held for reading by calls in progress, for writing by Close
 	closed    bool
@@ -58,7 +62,7 @@ func New(rt *ort.Runtime, cfg Config, log zerolog.Logger) (*Pipeline, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	p := &Pipeline{cfg: cfg, log: log, budget: newBudget(cfg.DecodeBudget)}
+	p := &Pipeline{cfg: cfg, log: log, budget: newBudget(cfg.DecodeBudget), version: cfg.Version()}
 	var err error
 	if p.det, err = newDetector(rt, cfg.Detector, cfg); err != nil {
 		return nil, err
@@ -77,13 +81,13 @@ func New(rt *ort.Runtime, cfg Config, log zerolog.Logger) (*Pipeline, error) {
 		p.template[i] = Point{t.X * scale, t.Y * scale}
 	}
 	log.Info().Str("detector", cfg.Detector).Str("landmarks", cfg.Landmarks).Str("embedder", cfg.Embedder.Model).
-		Str("version", cfg.Embedder.Version).Str("provider", p.det.sess.Provider()).
+		Str("version", p.version).Str("provider", p.det.sess.Provider()).
 		Bool("dynamic_batch", p.emb.dynamic).Msg("face pipeline ready")
 	return p, nil
 }
 
-// ModelVersion is the embedder's version string, recorded with every face.
-func (p *Pipeline) ModelVersion() string { return p.cfg.Embedder.Version }
+// ModelVersion is the configuration's Version, recorded with every face.
+func (p *Pipeline) ModelVersion() string { return p.version }
 
 // ProcessFile decodes the image at path (JPEG with its EXIF orientation, PNG, WebP, or
 // the first frame of a GIF) and processes it. Bad files (missing, empty, truncated,
@@ -177,12 +181,19 @@ func (p *Pipeline) process(ctx context.Context, v *patch, fw, fh int, src region
 			return nil, err
 		}
 		pp := patches[i]
-		pts, err := p.lmk.landmarks(pp.img, pp.toPatch(d.box))
+		inPatch := pp.toPatch(d.box)
+		pts, _, err := p.lmk.landmarks(pp.img, inPatch)
 		if err != nil {
 			return nil, err
 		}
-		if pts, err = p.lmk.landmarks(pp.img, refinedBox(pts)); err != nil {
+		refined := refinedBox(pts)
+		pts, gap, err := p.lmk.landmarks(pp.img, refined)
+		if err != nil {
 			return nil, err
+		}
+		if !p.cfg.Check.landmarksAgree(gap, iou(inPatch, refined)) {
+			res.Rejected++
+			continue
 		}
 		five := fivePoints(pts)
 		f := Face{Box: d.box, Score: d.score, ModelVersion: p.ModelVersion(),
@@ -192,9 +203,19 @@ func (p *Pipeline) process(ctx context.Context, v *patch, fw, fh int, src region
 		}
 		res.Faces = append(res.Faces, f)
 	}
-	if err := p.embedAll(ctx, res.Faces); err != nil {
+	norms, err := p.embedAll(ctx, res.Faces)
+	if err != nil {
 		return nil, err
 	}
+	kept := res.Faces[:0]
+	for i, f := range res.Faces {
+		if p.cfg.Check.MinEmbeddingNorm > 0 && norms[i] < p.cfg.Check.MinEmbeddingNorm {
+			res.Rejected++
+			continue
+		}
+		kept = append(kept, f)
+	}
+	res.Faces = kept
 	return res, nil
 }
 
@@ -249,25 +270,27 @@ func (p *Pipeline) facePatches(v *patch, fw, fh int, dets []detection, src regio
 	return out, nil
 }
 
-// embedAll embeds the faces, concurrently when a batcher can group them.
-func (p *Pipeline) embedAll(ctx context.Context, faces []Face) error {
+// embedAll embeds the faces, concurrently when a batcher can group them, and returns the
+// length each model vector had before it was normalised.
+func (p *Pipeline) embedAll(ctx context.Context, faces []Face) ([]float32, error) {
+	norms := make([]float32, len(faces))
 	if !p.emb.dynamic || len(faces) < 2 {
 		for i := range faces {
-			v, err := p.emb.embed(ctx, faces[i].crop)
+			v, n, err := p.emb.embed(ctx, faces[i].crop)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			faces[i].Embedding = v
+			faces[i].Embedding, norms[i] = v, n
 		}
-		return nil
+		return norms, nil
 	}
 	errs := make([]error, len(faces))
 	var wg sync.WaitGroup
 	for i := range faces {
-		wg.Go(func() { faces[i].Embedding, errs[i] = p.emb.embed(ctx, faces[i].crop) })
+		wg.Go(func() { faces[i].Embedding, norms[i], errs[i] = p.emb.embed(ctx, faces[i].crop) })
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return norms, errors.Join(errs...)
 }
 
 // Close frees the models after the calls in progress finish; later calls fail.
