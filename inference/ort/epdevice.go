@@ -125,7 +125,7 @@ var apiIndexes = map[string]int{
 	"GetErrorMessage": C.MF_GetErrorMessage, "CreateEnv": C.MF_CreateEnv, "ReleaseEnv": C.MF_ReleaseEnv,
 	"ReleaseStatus": C.MF_ReleaseStatus, "GetKeyValue": C.MF_GetKeyValue, "GetEpDevices": C.MF_GetEpDevices,
 	"SessionOptionsAppendExecutionProvider_V2": C.MF_SessionOptionsAppendExecutionProvider_V2,
-	"EpDevice_EpName": C.MF_EpDevice_EpName, "EpDevice_EpOptions": C.MF_EpDevice_EpOptions,
+	"EpDevice_EpName":                          C.MF_EpDevice_EpName, "EpDevice_EpOptions": C.MF_EpDevice_EpOptions,
 }
 
 // apiVersion is the C API version asked of the library.
