@@ -139,8 +139,11 @@ func (b Build) Describe(version, provider string) string {
 		}
 		s.WriteString(", CUDA and cuDNN libraries " + strings.Join(libs, ", "))
 	}
-	if b.Fallback != "" {
+	switch {
+	case b.Fallback != "":
 		s.WriteString(", on the CPU because " + b.Fallback)
+	case b.Name == BuildGPU && provider == "CPU":
+		s.WriteString(", on the CPU because the CUDA provider could not be used (the warning before says why)")
 	}
 	return s.String()
 }

@@ -250,6 +250,7 @@ func TestGPUBuildOnStandInCUDA(t *testing.T) {
 	require.Equal(t, 1, strings.Count(r.Log, `"level":"warn"`), r.Log)
 	require.Contains(t, r.Log, "CUDAExecutionProvider found no device")
 	require.Contains(t, r.Describe, "ONNX Runtime gpu build 1.29.0 ("+lib+"), execution provider CPU, CUDA and cuDNN libraries libcuda.so.1 ("+dir)
+	require.True(t, strings.HasSuffix(r.Describe, ", on the CPU because the CUDA provider could not be used (the warning before says why)"), r.Describe)
 
 	runChild(t, "session", append(env, "REQUIRE=1"), &r)
 	require.Contains(t, r.Error, "CUDA device 0 was asked for and a GPU is required")
