@@ -29,7 +29,7 @@ func (a *app) openFaces(cfg *configs.Config, g *gpuSetup, onBatch func(int)) (*o
 	req := ort.BuildRequest{CPULibrary: cfg.Faces.ORTLib, GPULibrary: cfg.Faces.ORTGPULib,
 		GPU: g.onGPU(cfg, "faces"), RequireGPU: cfg.Worker.RequireGPU}
 	if g != nil {
-		req.Driver, req.CUDAVersion = g.driver.Version, g.driver.CUDAVersion
+		req.Driver, req.CUDAVersion, req.CUDADevice = g.driver.Version, g.driver.CUDAVersion, g.ordinal
 	}
 	b, err := ort.ChooseBuild(req)
 	if err != nil {

@@ -50,6 +50,9 @@ type BuildRequest struct {
 	// SearchDirs are where to look for CUDA and cuDNN libraries that the dynamic loader does
 	// not find by itself; nil means CUDASearchDirs().
 	SearchDirs []string
+	// CUDADevice is the CUDA device the sessions will use (0 in a process pinned to one GPU);
+	// it is tried before the GPU build is chosen.
+	CUDADevice int
 }
 
 // Build is the ONNX Runtime a process loads, as [ChooseBuild] chose it.
@@ -68,8 +71,9 @@ type Build struct {
 
 // ChooseBuild picks the ONNX Runtime build for req. Without req.GPU it is the CPU build. With
 // it, the GPU build is checked: its core and CUDA provider installed, the driver new enough for
-// the CUDA the provider is built for, and every CUDA and cuDNN library it needs loadable (they
-// are loaded here, so ONNX Runtime finds them wherever they are; see [LoadCUDA]). When one of
+// the CUDA the provider is built for, every CUDA and cuDNN library it needs loadable (they are
+// loaded here, so ONNX Runtime finds them wherever they are; see [LoadCUDA]), and CUDA able to
+// open req.CUDADevice. When one of
 // these fails, the result is the CPU build with the reason in Fallback, one sentence that names
 // what is missing and how to get it; with req.RequireGPU it is an error with that sentence.
 func ChooseBuild(req BuildRequest) (Build, error) {
@@ -115,7 +119,20 @@ func gpuBuild(req BuildRequest) (Build, error) {
 	if err != nil {
 		return Build{}, err
 	}
+	if err := probeCUDA(req.CUDADevice); err != nil {
+		return Build{}, fmt.Errorf("the CUDA runtime %s cannot use the GPU: %w (is it hidden by CUDA_VISIBLE_DEVICES, in exclusive use by another process, or is the driver in a bad state? nvidia-smi shows it)",
+			cudartPath(libs), err)
+	}
 	return Build{Name: BuildGPU, Library: lib, CUDAProvider: provider, CUDALibraries: libs}, nil
+}
+
+func cudartPath(libs []CUDALibrary) string {
+	for _, l := range libs {
+		if strings.HasPrefix(l.Name, "libcudart.so.") {
+			return l.Path
+		}
+	}
+	return "libcudart"
 }
 
 func cudaMajor(version string) int {

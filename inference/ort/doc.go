@@ -14,9 +14,11 @@
 // GPU and everything the CUDA provider needs is there. It loads the driver, CUDA and cuDNN
 // libraries itself ([LoadCUDA]) from the dynamic loader's path or from where NVIDIA's pip
 // packages and the CUDA toolkit put them ([CUDASearchDirs]), so no LD_LIBRARY_PATH is needed
-// for those. What is missing is one sentence naming each library and the NVIDIA package or
-// driver that has it; the process then runs on the CPU build, or refuses when a GPU is
-// required. [Build.Describe] is the one line a process logs about the build, the execution
+// for those. It then has CUDA open the device, because ONNX Runtime 1.29's CUDA provider ends
+// the whole process (an uncaught C++ exception) when cudaSetDevice fails in session creation.
+// What is missing is one sentence naming each library and the NVIDIA package or driver that has
+// it, or CUDA's own words about the device; the process then runs on the CPU build, or refuses
+// when a GPU is required. [Build.Describe] is the one line a process logs about the build, the execution
 // provider and the libraries it loaded.
 //
 // The GPU build's core has no built-in CUDA entry point: its CUDA provider is registered as an

@@ -190,7 +190,7 @@ func TestEachMissingLibraryIsNamed(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.drop[0], func(t *testing.T) {
-			dir := cudaStubs(t, provider, without(names, c.drop...)...)
+			dir := cudaStubs(t, provider, nil, without(names, c.drop...)...)
 			var r childResult
 			runChild(t, "load", []string{"PROVIDER=" + provider, "DIR=" + dir}, &r)
 			var want []string
@@ -219,22 +219,36 @@ func TestEachMissingLibraryIsNamed(t *testing.T) {
 	}
 }
 
-// TestGPUBuildOnStandInCUDA runs the whole GPU path on stand-ins for the CUDA libraries:
-// ChooseBuild loads them from the search folder, ONNX Runtime 1.29 registers the real CUDA
-// provider against them, and a session asking for CUDA device 0 is told that the provider found
-// no device; it runs on the CPU with one warning, or fails with require_gpu. On a machine with a
-// GPU and CUDA, the real libraries come first and the session runs on CUDA:0.
+// oneDevice makes the stand-in CUDA runtime see one device that it can open, as on a machine with
+// a GPU: ChooseBuild then takes the GPU build.
+var oneDevice = map[string]string{
+	"cudaGetDeviceCount": "int cudaGetDeviceCount(int* n) { *n = 1; return 0; }",
+	"cudaSetDevice":      "int cudaSetDevice(int d) { return d == 0 ? 0 : 101; }",
+	"cudaFree":           "int cudaFree(void* p) { return 0; }",
+}
+
+// sessionEnv is the environment of the session scenario for the stand-ins in dir.
+func sessionEnv(t *testing.T, lib, dir string) []string {
+	return []string{"GPU_LIB=" + lib, "CPU_LIB=" + testenv.ORTLib(t), "DIR=" + dir,
+		"MODEL=" + filepath.Join(testenv.ModelsDir(t), "fr_landmark.onnx")}
+}
+
+// TestGPUBuildOnStandInCUDA runs the whole GPU path on stand-ins for the CUDA libraries whose
+// runtime sees one device: ChooseBuild loads them from the search folder and takes the GPU build,
+// ONNX Runtime 1.29 registers the real CUDA provider against them, and a session asking for CUDA
+// device 0 is told that the provider found no device (ONNX Runtime finds GPUs in sysfs, and this
+// machine has none); it runs on the CPU with one warning, or fails with require_gpu. On a machine
+// with a GPU and CUDA, the real libraries come first and the session runs on CUDA:0.
 func TestGPUBuildOnStandInCUDA(t *testing.T) {
 	lib, provider := testenv.GPUBuild(t)
 	names, _, err := ort.CUDANeeds(provider)
 	require.NoError(t, err)
-	dir := cudaStubs(t, provider, names...)
-	env := []string{"GPU_LIB=" + lib, "CPU_LIB=" + testenv.ORTLib(t), "DIR=" + dir,
-		"MODEL=" + filepath.Join(testenv.ModelsDir(t), "fr_landmark.onnx")}
+	dir := cudaStubs(t, provider, oneDevice, names...)
+	env := sessionEnv(t, lib, dir)
 	var r childResult
 	runChild(t, "session", env, &r)
 	require.Empty(t, r.Error)
-	require.Equal(t, ort.BuildGPU, r.Build.Name)
+	require.Equal(t, ort.BuildGPU, r.Build.Name, r.Build.Fallback)
 	require.Equal(t, lib, r.Build.Library)
 	require.Equal(t, provider, r.Build.CUDAProvider)
 	require.Equal(t, "1.29.0", r.Version)
@@ -255,6 +269,48 @@ func TestGPUBuildOnStandInCUDA(t *testing.T) {
 	runChild(t, "session", append(env, "REQUIRE=1"), &r)
 	require.Contains(t, r.Error, "CUDA device 0 was asked for and a GPU is required")
 	require.Contains(t, r.Error, "CUDAExecutionProvider found no device")
+}
+
+// TestCUDAThatCannotOpenTheDevice: when the CUDA runtime loads but cannot open the device (here
+// it sees none; on a GPU machine, a GPU hidden or in exclusive use), the CPU build is chosen
+// with CUDA's own words, before ONNX Runtime's CUDA provider would end the process over it; with
+// require_gpu it is an error.
+func TestCUDAThatCannotOpenTheDevice(t *testing.T) {
+	lib, provider := testenv.GPUBuild(t)
+	names, _, err := ort.CUDANeeds(provider)
+	require.NoError(t, err)
+	if loaderFinds(t, "libcudart.so.13") {
+		t.Log("this machine's own CUDA runtime comes before the stand-in: the case is the one above")
+	}
+	busy := map[string]string{
+		"cudaGetDeviceCount": oneDevice["cudaGetDeviceCount"],
+		"cudaSetDevice":      "int cudaSetDevice(int d) { return 46; }",
+	}
+	for _, c := range []struct {
+		defs map[string]string
+		want string
+	}{
+		{nil, "cudaGetDeviceCount returned CUDA error 100 (no CUDA device (stand-in library)) for CUDA device 0"},
+		{busy, "cudaSetDevice returned CUDA error 46 (no CUDA device (stand-in library)) for CUDA device 0"},
+	} {
+		dir := cudaStubs(t, provider, c.defs, names...)
+		env := sessionEnv(t, lib, dir)
+		var r childResult
+		runChild(t, "session", env, &r)
+		if loaderFinds(t, "libcudart.so.13") {
+			continue
+		}
+		require.Empty(t, r.Error)
+		require.Equal(t, ort.BuildCPU, r.Build.Name)
+		require.Equal(t, "1.30.0", r.Version)
+		require.Equal(t, "CPU", r.Provider)
+		require.Contains(t, r.Build.Fallback, "the CUDA runtime "+filepath.Join(dir, "libcudart.so.13")+" cannot use the GPU: "+c.want)
+		require.Contains(t, r.Describe, ", on the CPU because the CUDA runtime")
+
+		runChild(t, "session", append(env, "REQUIRE=1"), &r)
+		require.Contains(t, r.Error, "a GPU is required (require_gpu), but the CUDA runtime")
+		require.Contains(t, r.Error, c.want)
+	}
 }
 
 // TestChooseBuild covers the choices that need no CUDA: the CPU build when no GPU is asked for,

@@ -17,10 +17,12 @@ import (
 
 // cudaStubs writes into a new folder a stand-in for each library in names: a shared object with
 // that soname and symbol version that defines every function the CUDA provider imports from it,
-// each returning 100 (cudaErrorNoDevice). They stand in for the CUDA of a GPU machine on one
-// without a GPU: the dynamic loader and ONNX Runtime take them for the real libraries, and every
-// CUDA call fails as it does where no device is present.
-func cudaStubs(t *testing.T, provider string, names ...string) string {
+// each returning 100 (cudaErrorNoDevice), or a message for those that return error text. They
+// stand in for the CUDA of a GPU machine on one without a GPU: the dynamic loader and ONNX
+// Runtime take them for the real libraries, and every CUDA call fails as it does where no device
+// is present. defs replaces the definitions of the functions it names (C source, e.g. a
+// cudaGetDeviceCount that reports one device).
+func cudaStubs(t *testing.T, provider string, defs map[string]string, names ...string) string {
 	t.Helper()
 	f, err := elf.Open(provider)
 	require.NoError(t, err)
@@ -34,10 +36,20 @@ func cudaStubs(t *testing.T, provider string, names ...string) string {
 		var src strings.Builder
 		versioned := false
 		for _, s := range syms {
-			if s.Library == name {
-				fmt.Fprintf(&src, "int %s(void) { return 100; }\n", s.Name)
-				versioned = versioned || s.Version != ""
+			if s.Library != name {
+				continue
 			}
+			versioned = versioned || s.Version != ""
+			if def, ok := defs[s.Name]; ok {
+				src.WriteString(def + "\n")
+				continue
+			}
+			if strings.Contains(s.Name, "String") || strings.Contains(s.Name, "Name") {
+				// cudaGetErrorString and the like return text, not a code.
+				fmt.Fprintf(&src, "const char* %s(void) { return \"no CUDA device (stand-in library)\"; }\n", s.Name)
+				continue
+			}
+			fmt.Fprintf(&src, "int %s(void) { return 100; }\n", s.Name)
 		}
 		src.WriteString("int mediafleet_cuda_stand_in(void) { return 100; }\n")
 		c := filepath.Join(dir, name+".c")
