@@ -29,7 +29,7 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 		if err != nil {
 			return nil, nil, fmt.Errorf("queue faces: %w", err)
 		}
-		h := &worker.FacesHandler{Faces: fr.pipeline, Store: st, Roots: roots}
+		h := &worker.FacesHandler{Faces: fr.pipeline, Store: st, Roots: roots, OnRejected: m.ObserveRejected}
 		if cfg.Faces.SaveCrops {
 			h.CropDir = filepath.Join(cfg.DataDir, "faces")
 		}
