@@ -25,6 +25,14 @@ type Config struct {
 	Faces       FacesConfig            `yaml:"faces"`
 	Captions    CaptionsConfig         `yaml:"captions"`
 	Dashboard   DashboardConfig        `yaml:"dashboard"`
+	Enqueue     EnqueueConfig          `yaml:"enqueue"`
+}
+
+// EnqueueConfig is how enqueue feeds Redis.
+type EnqueueConfig struct {
+	// MaxPending keeps each queue's backlog (pending, scheduled, retrying) at most this many
+	// tasks: enqueue waits for the fleet while a queue is full. 0: no limit.
+	MaxPending int `yaml:"max_pending"`
 }
 
 // QueueConfig is one queue's share of a worker.

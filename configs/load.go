@@ -72,6 +72,7 @@ var EnvVars = map[string]string{
 	"MEDIAFLEET_CAPTION_MODEL":        "captions.model",
 	"MEDIAFLEET_CAPTION_API_KEY":      "captions.api_key",
 	"MEDIAFLEET_CAPTION_MAX_INFLIGHT": "captions.max_inflight",
+	"MEDIAFLEET_MAX_PENDING":          "enqueue.max_pending",
 	"MEDIAFLEET_DASHBOARD_LISTEN":     "dashboard.listen",
 	"MEDIAFLEET_DASHBOARD_TOKEN":      "dashboard.token",
 	"MEDIAFLEET_DASHBOARD_USER":       "dashboard.basic_user",
@@ -127,6 +128,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("MEDIAFLEET_CAPTION_MAX_INFLIGHT=%q: use a whole number", v)
 		}
 		c.Captions.MaxInflight = n
+	}
+	if v, ok := lookup(getenv, "MEDIAFLEET_MAX_PENDING"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("MEDIAFLEET_MAX_PENDING=%q: use a whole number", v)
+		}
+		c.Enqueue.MaxPending = n
 	}
 	if v, ok := lookup(getenv, "MEDIAFLEET_SHUTDOWN_GRACE"); ok {
 		d, err := time.ParseDuration(v)

@@ -25,9 +25,11 @@ type Summary struct {
 	SkippedReasons map[string]int `json:"skipped_reasons"`
 	Errors         int            `json:"errors"`
 	// ErrorSamples holds the first few error messages.
-	ErrorSamples []string      `json:"error_samples,omitempty"`
-	Elapsed      time.Duration `json:"elapsed_ns"`
-	TasksPerSec  float64       `json:"tasks_per_sec"`
+	ErrorSamples []string `json:"error_samples,omitempty"`
+	// Waiting, in a progress report, says which full queue holds the enqueue back.
+	Waiting     *Wait         `json:"waiting,omitempty"`
+	Elapsed     time.Duration `json:"elapsed_ns"`
+	TasksPerSec float64       `json:"tasks_per_sec"`
 }
 
 func (s *Summary) skip(reason string, n int) {
