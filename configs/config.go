@@ -74,7 +74,11 @@ type KeyframesConfig struct {
 
 // FacesConfig is the face pipeline's models and thresholds.
 type FacesConfig struct {
-	ORTLib          string          `yaml:"ort_lib"`
+	// ORTLib is the CPU build of ONNX Runtime; empty: the setup cache's.
+	ORTLib string `yaml:"ort_lib"`
+	// ORTGPULib is the GPU build's core, its CUDA provider beside it, loaded when faces run on a
+	// GPU; empty: the setup cache's (go tool task setup:gpu).
+	ORTGPULib       string          `yaml:"ort_gpu_lib"`
 	ModelsDir       string          `yaml:"models_dir"`
 	Threads         int             `yaml:"threads"`
 	ScoreThreshold  float64         `yaml:"score_threshold"`
