@@ -123,7 +123,10 @@ func TestMaxPendingDrainsACatalogLargerThanRedis(t *testing.T) {
 	stop := b.startWorker(t)
 	var s enqueueSummary
 	b.json(&s, "enqueue", "--catalog", "dir:"+b.lib, "--kinds", "captions", "--max-pending", fmt.Sprint(maxPending))
-	require.Equal(t, n, s.Enqueued)
+	// A pipeline that go-redis sent again after a lost answer finds its own tasks there and
+	// counts them as already queued: the two together are the catalog, and the fake server's
+	// count below says each ran once.
+	require.Equal(t, n, s.Enqueued+s.AlreadyQueued)
 	b.drained(t, n)
 	stop()
 	cancel()
@@ -168,7 +171,7 @@ func TestFullRedisStopsEnqueueOnceAndARunAfterTheDrainCompletes(t *testing.T) {
 
 	var s enqueueSummary
 	b.json(&s, "enqueue", "--catalog", "dir:"+b.lib, "--kinds", "captions")
-	require.Equal(t, n-first.Pending, s.Enqueued, "the rest, and only the rest: the first part is in the store")
+	require.Equal(t, n-first.Pending, s.Enqueued+s.AlreadyQueued, "the rest, and only the rest: the first part is in the store")
 	require.Equal(t, first.Pending, s.AlreadyDone)
 	b.startWorker(t)
 	b.drained(t, n)
