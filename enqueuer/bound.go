@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
@@ -38,27 +36,6 @@ func (e *QueueFullError) Error() string        { return "queue " + e.Queue + " i
 func (e *QueueFullError) Is(target error) bool { return target == ErrQueueFull }
 
 var _ BoundedSender = (*BatchClient)(nil)
-
-// enqueueBoundedScript is asynq v0.26.0's enqueue script (see enqueueScript) with a room check
-// between the existence check and the write, so a task already queued is answered 0 at once
-// and a new one goes in only while its queue's backlog (pending + scheduled + retry, asynq's
-// own lists) is under ARGV[4]. For a keyframes task (ARGV[5] > 0) every keyframes task not
-// finished yet, itself included, may still add ARGV[5] tasks to each queue it feeds, whose
-// smallest room the caller read just before (ARGV[6]). Answers: 1 added, 0 id taken, -1 own
-// queue full, -2 a fed queue full.
-var enqueueBoundedScript = redis.NewScript(enqueueIfNew + `
-local backlog = redis.call("LLEN", KEYS[2]) + redis.call("ZCARD", KEYS[3]) + redis.call("ZCARD", KEYS[4])
-if backlog >= tonumber(ARGV[4]) then
-	return -1
-end
-local fanout = tonumber(ARGV[5])
-if fanout > 0 then
-	local unfinished = backlog + redis.call("LLEN", KEYS[5]) + 1
-	if unfinished * fanout > tonumber(ARGV[6]) then
-		return -2
-	end
-end
-` + enqueueWrite)
 
 // queueKeys are asynq's keys of one queue's lists: pending, scheduled, retry, active.
 func queueKeys(queue string) [4]string {
@@ -93,14 +70,7 @@ func (c *BatchClient) SendBounded(ctx context.Context, ws []tasks.Envelope, b Bo
 			break
 		}
 	}
-	answers, errs := c.send(ctx, ws, enqueueBoundedScript, func(w tasks.Envelope) ([]string, []any) {
-		k := queueKeys(w.Queue)
-		fanout := 0
-		if kind, _ := tasks.KindOfType(w.Type); kind == tasks.Keyframes && len(b.Down) > 0 {
-			fanout = max(b.Fanout, 1)
-		}
-		return []string{taskKey(w), k[0], k[1], k[2], k[3]}, []any{b.MaxPending, fanout, room}
-	})
+	answers, errs := c.send(ctx, ws, b, room)
 	for i, err := range errs {
 		if err != nil {
 			continue
