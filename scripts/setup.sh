@@ -39,6 +39,8 @@ apt_install() {
 }
 
 apt_install ffmpeg redis-server
+# numpy loads the .npy files the vlmPhotoHouse write-back writes, in its tests.
+apt_install python3-numpy
 if [ $want_browser = 1 ]; then apt_install chromium; fi
 
 # npm_fetch NAME@VERSION DIR FILE...: npm pack + tar (no install scripts) into DIR, once.
