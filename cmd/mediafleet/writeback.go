@@ -72,11 +72,13 @@ edited and names a person gave are never touched. Running it again writes nothin
 			o := writeback.Options{Catalog: path, Store: st, Derived: d, PathMap: pm, FacesVersion: inference.FacesVersion(cfg),
 				CaptionsVersion: inference.CaptionsVersion(cfg), QualityTier: cfg.Writeback.QualityTier, DryRun: dryRun, Log: a.log}
 			for {
-				if err := a.writebackOnce(cmd.Context(), o, asJSON); err != nil {
+				err := a.writebackOnce(cmd.Context(), o, asJSON)
+				if cfg.Writeback.Every <= 0 {
 					return err
 				}
-				if cfg.Writeback.Every <= 0 {
-					return nil
+				if err != nil {
+					// Repeating: a busy or unreachable catalog is tried again next time.
+					a.log.Error().Err(err).Dur("every", cfg.Writeback.Every).Msg("write-back failed; trying again")
 				}
 				select {
 				case <-cmd.Context().Done():
