@@ -79,4 +79,9 @@ if [ ! -s "$samples/Megamind.avi" ] || [ ! -s "$samples/vtest.avi" ] || [ ! -s "
   cp "$tmp"/x/usr/lib/python3/dist-packages/skimage/data/astronaut.png "$samples/"
   rm -rf "$tmp"
 fi
+# Group photos of 22 different people (the demo images of the npm package @vladmandic/face-api,
+# MIT) for measuring how faces cluster into persons: persons/testdata/identities.csv labels them.
+npm_fetch @vladmandic/face-api@1.7.15 "$cache/face-api" demo/sample1.jpg demo/sample2.jpg demo/sample3.jpg \
+  demo/sample4.jpg demo/sample5.jpg demo/sample6.jpg
+
 log "ready: $cache"
