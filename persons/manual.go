@@ -20,19 +20,28 @@ func withPerson(ctx context.Context, st store.PersonStore, id int64, fn func(ctx
 		return err
 	}
 	return st.UpdatePersons(ctx, p.ModelVersion, func(ctx context.Context, tx store.PersonsTx) error {
-		states, err := tx.Persons(ctx)
+		all, err := personsByID(ctx, tx)
 		if err != nil {
 			return err
-		}
-		all := make(map[int64]*store.PersonState, len(states))
-		for i := range states {
-			all[states[i].ID] = &states[i]
 		}
 		if all[id] == nil {
 			return fmt.Errorf("person %d: %w", id, store.ErrNotFound)
 		}
 		return fn(ctx, tx, all)
 	})
+}
+
+// personsByID reads every person of the transaction's model version, by id.
+func personsByID(ctx context.Context, tx store.PersonsTx) (map[int64]*store.PersonState, error) {
+	states, err := tx.Persons(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := make(map[int64]*store.PersonState, len(states))
+	for i := range states {
+		all[states[i].ID] = &states[i]
+	}
+	return all, nil
 }
 
 // Name gives a person a name (an empty name clears it). A named person is never merged into
@@ -99,13 +108,9 @@ func Assign(ctx context.Context, st store.PersonStore, ref store.FaceRef, to Tar
 		if err != nil {
 			return err
 		}
-		states, err := tx.Persons(ctx)
+		all, err := personsByID(ctx, tx)
 		if err != nil {
 			return err
-		}
-		all := make(map[int64]*store.PersonState, len(states))
-		for i := range states {
-			all[states[i].ID] = &states[i]
 		}
 		v := unit(face.Embedding)
 		if old := face.Assigned; old != nil && old.PersonID > 0 && all[old.PersonID] != nil {
