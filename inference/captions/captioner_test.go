@@ -3,6 +3,7 @@ package captions
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -148,11 +149,13 @@ func TestCaptionCallerCancel(t *testing.T) {
 		f.faults = func(int) *fault { return &fault{hang: true} }
 		f.start(nil)
 		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
 		go func() {
-			for f.requests.Load() == 0 {
-				time.Sleep(5 * time.Millisecond)
+			select { // cancel while the server thinks: it has the whole request
+			case <-f.hanging:
+				cancel()
+			case <-ctx.Done():
 			}
-			cancel()
 		}()
 		_, err := newCaptioner(t, backend, f.URL(), nil).Caption(ctx, testenv.Sample(t, "messi5.jpg"))
 		assert.ErrorIs(t, err, context.Canceled)
@@ -211,4 +214,24 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	var e *Error
 	_, err := New(Config{Backend: BackendOpenAI, URL: "http://x"}, Options{})
 	assert.False(t, errors.As(err, &e), "configuration errors are not caption errors")
+}
+
+// TestFakeToleratesHangupMidBody checks the fake servers themselves: a client that goes away
+// while sending its body is a cancelled caller (a real server shrugs), not a failed test.
+func TestFakeToleratesHangupMidBody(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, backend string) {
+		f := newFake(t, backend).start(nil)
+		path := "/v1/chat/completions"
+		if backend == BackendVLMCaption {
+			path = "/caption"
+		}
+		conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+		require.NoError(t, err)
+		_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"model\":", path)
+		require.NoError(t, err)
+		require.NoError(t, conn.Close())
+		require.Eventually(t, func() bool { return f.hangups.Load() == 1 }, 10*time.Second, 5*time.Millisecond)
+		require.EqualValues(t, 1, f.requests.Load())
+	})
 }

@@ -45,12 +45,18 @@ type fakeVLM struct {
 	inflight    atomic.Int64
 	maxInflight atomic.Int64
 	busy        atomic.Int64 // summed handler time, ns
-	mu          sync.Mutex
-	edges       []int
+	// hangups counts requests whose client went away before the body was sent whole: normal
+	// for a real server (a cancelled caller), so never a test failure.
+	hangups atomic.Int64
+	// hanging receives one value each time a request reaches a hang fault, body read whole.
+	hanging chan struct{}
+	mu      sync.Mutex
+	edges   []int
 }
 
 func newFake(t testing.TB, backend string) *fakeVLM {
-	f := &fakeVLM{t: t, backend: backend, model: "qwen2.5-vl-7b", caption: "A footballer dribbles past a defender."}
+	f := &fakeVLM{t: t, backend: backend, model: "qwen2.5-vl-7b", caption: "A footballer dribbles past a defender.",
+		hanging: make(chan struct{}, 64)}
 	f.srv = httptest.NewUnstartedServer(f)
 	return f
 }
@@ -106,6 +112,14 @@ func (f *fakeVLM) caption1(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, &fault{status: 401, message: "Invalid API key"})
 		return
 	}
+	// Read the body whole first, as a real server's framework does: a client that hangs up
+	// mid-body is a cancelled caller, not a malformed request.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		f.hangups.Add(1)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	img, err := f.readImage(r)
 	if err != nil {
 		f.t.Errorf("fake %s server: bad request: %v", f.backend, err)
@@ -126,6 +140,10 @@ func (f *fakeVLM) caption1(w http.ResponseWriter, r *http.Request) {
 		ft = f.faults(n)
 	}
 	if ft != nil && ft.hang {
+		select {
+		case f.hanging <- struct{}{}:
+		default:
+		}
 		<-r.Context().Done()
 		return
 	}
