@@ -51,7 +51,8 @@ func centres(r *rand.Rand, n, dim int) [][]float32 {
 }
 
 // TestConcurrentClusterers: four clusterers, each with its own connection pool as separate
-// worker processes would have, run passes while faces keep arriving. Every identity ends in
+// worker processes would have, run passes while faces keep arriving, each planned pass run by
+// all four at once. Every identity ends in
 // exactly one person, no person holds two identities, and no person was created twice.
 func TestConcurrentClusterers(t *testing.T) {
 	t.Parallel()
@@ -79,20 +80,18 @@ func TestConcurrentClusterers(t *testing.T) {
 			}
 			r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
 
+			// Each stored face plans a pass, as faces tasks do; every clusterer takes every plan,
+			// so four passes race for each new face.
 			var wg sync.WaitGroup
-			done := make(chan struct{})
+			plans := make([]chan struct{}, clusterers)
 			for c := range clusterers {
+				plans[c] = make(chan struct{}, 1)
 				st := storetest.OpenSpec(t, spec)
 				wg.Go(func() {
-					for {
+					for range plans[c] {
 						if _, err := persons.Cluster(t.Context(), st, "fr-v1", params, 5); err != nil {
 							t.Errorf("clusterer %d: %v", c, err)
 							return
-						}
-						select {
-						case <-done:
-							return
-						default:
 						}
 					}
 				})
@@ -102,8 +101,16 @@ func TestConcurrentClusterers(t *testing.T) {
 				require.NoError(t, writer.UpsertAsset(t.Context(), a))
 				require.NoError(t, writer.PutFaces(t.Context(), store.FacesResult{AssetKey: it.key, ModelVersion: "fr-v1", Image: a.Path,
 					Faces: []store.Face{{Index: 0, Embedding: it.emb, Dim: len(it.emb), BBox: [4]float32{1, 2, 30, 40}}}}))
+				for _, p := range plans {
+					select {
+					case p <- struct{}{}:
+					default: // a pass is already planned: it will see this face
+					}
+				}
 			}
-			close(done)
+			for _, p := range plans {
+				close(p)
+			}
 			wg.Wait()
 			_, err := persons.Cluster(t.Context(), writer, "fr-v1", params, 5)
 			require.NoError(t, err)
