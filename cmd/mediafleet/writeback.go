@@ -20,7 +20,7 @@ import (
 
 func (a *app) writebackCmd() *cobra.Command {
 	var (
-		derived, every, tier string
+		derived, every, tier, version string
 		dryRun, asJSON       bool
 	)
 	cmd := &cobra.Command{
@@ -69,7 +69,10 @@ edited and names a person gave are never touched. Running it again writes nothin
 				return err
 			}
 			defer st.Close()
-			o := writeback.Options{Catalog: path, Store: st, Derived: d, PathMap: pm, FacesVersion: inference.FacesVersion(cfg),
+			if version == "" {
+				version = inference.FacesVersion(cfg)
+			}
+			o := writeback.Options{Catalog: path, Store: st, Derived: d, PathMap: pm, FacesVersion: version,
 				CaptionsVersion: inference.CaptionsVersion(cfg), QualityTier: cfg.Writeback.QualityTier, DryRun: dryRun, Log: a.log}
 			for {
 				err := a.writebackOnce(cmd.Context(), o, asJSON)
@@ -92,6 +95,7 @@ edited and names a person gave are never touched. Running it again writes nothin
 	f.StringVar(&derived, "derived", "", "the app's derived folder as its catalog names it, e.g. E:/VLM_DATA/derived (writeback.derived)")
 	f.StringVar(&tier, "quality-tier", "", "quality_tier of the captions: fast, balanced or quality (default: from the model name)")
 	f.StringVar(&every, "every", "", "repeat at this interval until stopped, e.g. 1m (writeback.every)")
+	f.StringVar(&version, "model-version", "", "face model version whose faces and persons are written (default: the configured face model's)")
 	f.BoolVar(&dryRun, "dry-run", false, "count what would be written and write nothing")
 	f.BoolVar(&asJSON, "json", false, "print the summary as one JSON document")
 	return cmd
