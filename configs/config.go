@@ -68,16 +68,27 @@ type KeyframesConfig struct {
 
 // FacesConfig is the face pipeline's models and thresholds.
 type FacesConfig struct {
-	ORTLib         string         `yaml:"ort_lib"`
-	ModelsDir      string         `yaml:"models_dir"`
-	Threads        int            `yaml:"threads"`
-	ScoreThreshold float64        `yaml:"score_threshold"`
-	NMSIoU         float64        `yaml:"nms_iou"`
-	MaxPixels      int64          `yaml:"max_pixels"`
-	BatchMax       int            `yaml:"batch_max"`
-	BatchWait      time.Duration  `yaml:"batch_wait"`
-	SaveCrops      bool           `yaml:"save_crops"`
-	Embedder       EmbedderConfig `yaml:"embedder"`
+	ORTLib          string          `yaml:"ort_lib"`
+	ModelsDir       string          `yaml:"models_dir"`
+	Threads         int             `yaml:"threads"`
+	ScoreThreshold  float64         `yaml:"score_threshold"`
+	NMSIoU          float64         `yaml:"nms_iou"`
+	MaxPixels       int64           `yaml:"max_pixels"`
+	MinFacePx       int             `yaml:"min_face_px"`
+	DecodeBudgetMiB int64           `yaml:"decode_budget_mib"`
+	Check           FaceCheckConfig `yaml:"check"`
+	BatchMax        int             `yaml:"batch_max"`
+	BatchWait       time.Duration   `yaml:"batch_wait"`
+	SaveCrops       bool            `yaml:"save_crops"`
+	Embedder        EmbedderConfig  `yaml:"embedder"`
+}
+
+// FaceCheckConfig is the second check every detected face passes before it is stored (not
+// an animal's face, not an object); a zero threshold turns that part off.
+type FaceCheckConfig struct {
+	MaxMirrorGap     float64 `yaml:"max_mirror_gap"`
+	MinBoxAgreement  float64 `yaml:"min_box_agreement"`
+	MinEmbeddingNorm float64 `yaml:"min_embedding_norm"`
 }
 
 // EmbedderConfig describes a face embedding model other than the default one.

@@ -87,8 +87,11 @@ func (c *Config) Validate() error {
 		bad("keyframes.jpeg_quality %d must be 2 (best) to 31", k.JPEGQuality)
 	}
 	f := c.Faces
-	if f.Threads <= 0 || f.BatchMax <= 0 || f.MaxPixels <= 0 {
-		bad("faces: threads, batch_max and max_pixels must be above 0")
+	if f.Threads <= 0 || f.BatchMax <= 0 || f.MaxPixels <= 0 || f.DecodeBudgetMiB <= 0 {
+		bad("faces: threads, batch_max, max_pixels and decode_budget_mib must be above 0")
+	}
+	if f.MinFacePx < 0 || f.Check.MaxMirrorGap < 0 || f.Check.MinBoxAgreement < 0 || f.Check.MinBoxAgreement > 1 || f.Check.MinEmbeddingNorm < 0 {
+		bad("faces: min_face_px and the check's thresholds must not be negative (0 turns them off), min_box_agreement at most 1")
 	}
 	if f.ScoreThreshold <= 0 || f.ScoreThreshold >= 1 || f.NMSIoU <= 0 || f.NMSIoU >= 1 {
 		bad("faces: score_threshold and nms_iou must be between 0 and 1")

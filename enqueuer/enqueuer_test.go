@@ -13,6 +13,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/catalog"
 	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/inference"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -180,4 +181,43 @@ func TestDryRunWritesNothing(t *testing.T) {
 	queues, err := f.insp.Queues()
 	require.NoError(t, err)
 	require.NotContains(t, queues, tasks.QueueName(f.prefix, tasks.Faces))
+}
+
+// TestChangedDetectionSettingReplansFaces: with the faces version that the configuration
+// gives (inference.Versions), a changed detection setting plans every photo's faces again,
+// and an unchanged configuration, or a change that only affects speed, plans nothing.
+func TestChangedDetectionSettingReplansFaces(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	lib := library(12, 0)
+	cfg, err := configs.Load("", func(string) string { return "" })
+	require.NoError(t, err)
+	versions := func() map[tasks.Kind]string {
+		v, _ := inference.Versions(cfg)
+		return v
+	}
+	done := doneSet{}
+	for _, a := range lib {
+		done["faces/"+versions()[tasks.Faces]+"/"+a.Key()] = true // what the workers stored
+	}
+	run := func() Summary {
+		o := f.options(tasks.Faces)
+		o.Versions = versions()
+		e, err := New(f.batch, done, o)
+		require.NoError(t, err)
+		s, err := e.Run(context.Background(), lib)
+		require.NoError(t, err)
+		return s
+	}
+	s := run()
+	require.Equal(t, 12, s.AlreadyDone)
+	require.Zero(t, s.Enqueued, "unchanged settings plan nothing")
+
+	cfg.Faces.Threads, cfg.Faces.BatchMax = 2, 16
+	require.Zero(t, run().Enqueued, "threads and batching change no result")
+
+	cfg.Faces.Check.MinBoxAgreement = 0.6
+	s = run()
+	require.Zero(t, s.AlreadyDone)
+	require.Equal(t, 12, s.Enqueued, "a changed check redoes every photo's faces")
 }

@@ -39,14 +39,9 @@ func Keyframes(cfg *configs.Config) keyframes.Extractor {
 	}
 }
 
-// FacesVersion is the version recorded with every face embedding: the configured embedder's,
-// else the default model's.
-func FacesVersion(cfg *configs.Config) string {
-	if cfg.Faces.Embedder.Model != "" && cfg.Faces.Embedder.Version != "" {
-		return cfg.Faces.Embedder.Version
-	}
-	return faces.FRFeature(cfg.ModelsPath()).Version
-}
+// FacesVersion is the version recorded with every face: the embedder's version and a digest
+// of every setting that changes what is stored (faces.Config.Version).
+func FacesVersion(cfg *configs.Config) string { return Faces(cfg).Version() }
 
 // CaptionsVersion names the caption backend, model and the prompt settings (a new prompt is a
 // new version); empty when no backend is configured.
@@ -72,6 +67,10 @@ func Faces(cfg *configs.Config) faces.Config {
 	c.ScoreThreshold = float32(f.ScoreThreshold)
 	c.NMSIoU = float32(f.NMSIoU)
 	c.MaxPixels = f.MaxPixels
+	c.MinFacePx = f.MinFacePx
+	c.DecodeBudget = f.DecodeBudgetMiB << 20
+	c.Check = faces.CheckConfig{MaxMirrorGap: float32(f.Check.MaxMirrorGap), MinBoxAgreement: float32(f.Check.MinBoxAgreement),
+		MinEmbeddingNorm: float32(f.Check.MinEmbeddingNorm)}
 	c.IntraOpThreads = f.Threads
 	c.Batch = faces.BatchConfig{MaxBatch: f.BatchMax, MaxWait: f.BatchWait}
 	if e := f.Embedder; e.Model != "" {

@@ -21,7 +21,7 @@ func defaults(t *testing.T) *configs.Config {
 func TestVersionsFollowTheSettings(t *testing.T) {
 	c := defaults(t)
 	v, unavailable := Versions(c)
-	require.Equal(t, "frfeat-v1", v[tasks.Faces])
+	require.Regexp(t, `^frfeat-v1-[0-9a-f]{6}$`, v[tasks.Faces])
 	require.NotContains(t, v, tasks.Captions)
 	require.Contains(t, unavailable[tasks.Captions], "no caption backend")
 
@@ -35,10 +35,17 @@ func TestVersionsFollowTheSettings(t *testing.T) {
 	same, _ := Versions(c)
 	require.Equal(t, moved[tasks.Keyframes], same[tasks.Keyframes])
 
+	c.Faces.ScoreThreshold = 0.8 // a detection setting: the faces work is redone
+	detect, _ := Versions(c)
+	require.NotEqual(t, v[tasks.Faces], detect[tasks.Faces])
+	c.Faces.Threads, c.Faces.DecodeBudgetMiB = 4, 1024 // speed and memory: nothing to redo
+	same, _ = Versions(c)
+	require.Equal(t, detect[tasks.Faces], same[tasks.Faces])
+
 	c.Faces.Embedder.Model, c.Faces.Embedder.Version = "/models/lvface.onnx", "lvface-b1"
 	c.Captions.Backend, c.Captions.URL, c.Captions.Model = "openai", "http://vlm:8000", "qwen2.5-vl:7b"
 	v2, _ := Versions(c)
-	require.Equal(t, "lvface-b1", v2[tasks.Faces])
+	require.Regexp(t, `^lvface-b1-[0-9a-f]{6}$`, v2[tasks.Faces])
 	require.NotContains(t, v2[tasks.Captions], ":", "a version ends a TaskID, so it holds no colon")
 	c.Captions.Prompt = "List the people in this photo."
 	v3, _ := Versions(c)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # setup.sh installs what mediafleet needs and is missing, and skips what is there:
-#   system packages (ffmpeg, redis-server; chromium with --browser),
+#   system packages (ffmpeg, redis-server, libturbojpeg0-dev for JPEG decoding; chromium with --browser),
 #   ONNX Runtime 1.30 (from the npm package onnxruntime-node@1.30.0),
 #   the face models (npm faceplugin-face-recognition-js@0.0.1),
 #   the sample media (Debian opencv-doc and python3-skimage, only the files needed).
@@ -38,7 +38,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-apt_install ffmpeg redis-server
+apt_install ffmpeg redis-server libturbojpeg0-dev
 # numpy loads the .npy files the vlmPhotoHouse write-back writes, in its tests.
 apt_install python3-numpy
 if [ $want_browser = 1 ]; then apt_install chromium; fi
@@ -79,9 +79,56 @@ if [ ! -s "$samples/Megamind.avi" ] || [ ! -s "$samples/vtest.avi" ] || [ ! -s "
   cp "$tmp"/x/usr/lib/python3/dist-packages/skimage/data/astronaut.png "$samples/"
   rm -rf "$tmp"
 fi
-# Group photos of 22 different people (the demo images of the npm package @vladmandic/face-api,
+# Group photos with 22 faces of 21 people (the demo images of the npm package @vladmandic/face-api,
 # MIT) for measuring how faces cluster into persons: persons/testdata/identities.csv labels them.
 npm_fetch @vladmandic/face-api@1.7.15 "$cache/face-api" demo/sample1.jpg demo/sample2.jpg demo/sample3.jpg \
   demo/sample4.jpg demo/sample5.jpg demo/sample6.jpg
 
+# The faces evaluation set: photos of people, animals and objects that Debian packages ship
+# (labels: inference/faces/faceeval/labels.json). Each line: target name, package, path in it.
+evalset="$cache/evalset"
+eval_files='
+people-2011_000003.jpg labelme-examples usr/share/doc/labelme-examples/examples/bbox_detection/data_annotated/2011_000003.jpg
+people-2011_000006.jpg labelme-examples usr/share/doc/labelme-examples/examples/bbox_detection/data_annotated/2011_000006.jpg
+people-messi5.jpg opencv-doc usr/share/doc/opencv-doc/examples/data/messi5.jpg
+people-astronaut.png python3-skimage usr/lib/python3/dist-packages/skimage/data/astronaut.png
+people-camera.png python3-skimage usr/lib/python3/dist-packages/skimage/data/camera.png
+people-basketball1.png opencv-doc usr/share/doc/opencv-doc/examples/data/basketball1.png
+animal-cat-0001.jpg labelme-examples usr/share/doc/labelme-examples/examples/classification/data_annotated/0001.jpg
+animal-dog-0002.jpg labelme-examples usr/share/doc/labelme-examples/examples/classification/data_annotated/0002.jpg
+animal-chelsea.png python3-skimage usr/lib/python3/dist-packages/skimage/data/chelsea.png
+animal-chicky_512.png opencv-doc usr/share/doc/opencv-doc/examples/data/chicky_512.png
+animal-baboon.jpg opencv-doc usr/share/doc/opencv-doc/examples/data/baboon.jpg
+animal-squirrel_cls.jpg opencv-doc usr/share/doc/opencv-doc/examples/data/squirrel_cls.jpg
+animal-butterfly.jpg opencv-doc usr/share/doc/opencv-doc/examples/data/butterfly.jpg
+animal-HappyFish.jpg opencv-doc usr/share/doc/opencv-doc/examples/data/HappyFish.jpg
+object-2011_000025.jpg labelme-examples usr/share/doc/labelme-examples/examples/bbox_detection/data_annotated/2011_000025.jpg
+object-Blender_Suzanne1.jpg opencv-doc usr/share/doc/opencv-doc/examples/data/Blender_Suzanne1.jpg
+object-apc2016_obj3.jpg labelme-examples usr/share/doc/labelme-examples/examples/tutorial/apc2016_obj3.jpg
+object-fruits.jpg opencv-doc usr/share/doc/opencv-doc/examples/data/fruits.jpg
+object-coffee.png python3-skimage usr/lib/python3/dist-packages/skimage/data/coffee.png
+object-home.jpg opencv-doc usr/share/doc/opencv-doc/examples/data/home.jpg
+object-rocket.jpg python3-skimage usr/lib/python3/dist-packages/skimage/data/rocket.jpg
+object-motorcycle_left.png python3-skimage usr/lib/python3/dist-packages/skimage/data/motorcycle_left.png
+object-starry_night.jpg opencv-doc usr/share/doc/opencv-doc/examples/data/starry_night.jpg
+object-street-00000100.jpg labelme-examples usr/share/doc/labelme-examples/examples/video_annotation/data_annotated/00000100.jpg
+'
+missing_eval=0
+while read -r name pkg path; do
+  [ -n "$name" ] && [ ! -s "$evalset/$name" ] && missing_eval=1
+done <<<"$eval_files"
+if [ $missing_eval = 1 ]; then
+  if [ $apt_updated = 0 ] && [ "$(id -u)" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  log "fetching the faces evaluation set (labelme-examples, opencv-doc, python3-skimage)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq labelme-examples opencv-doc python3-skimage >/dev/null)
+  mkdir -p "$evalset"
+  for pkg in labelme-examples opencv-doc python3-skimage; do mkdir -p "$tmp/$pkg"; dpkg -x "$tmp"/${pkg}_*.deb "$tmp/$pkg"; done
+  while read -r name pkg path; do
+    [ -z "$name" ] && continue
+    src="$tmp/$pkg/$path"
+    if [ -e "$src.gz" ]; then gunzip -c "$src.gz" >"$evalset/$name"; else cp "$src" "$evalset/$name"; fi
+  done <<<"$eval_files"
+  rm -rf "$tmp"
+fi
 log "ready: $cache"

@@ -28,6 +28,9 @@ type FacesHandler struct {
 	// CropDir, when set, receives each face's aligned crop as
 	// <CropDir>/<asset key>/<frame>-<face>.jpg, recorded with the face.
 	CropDir string
+	// OnRejected, when set, is told how many detections of each task the second check
+	// turned away (for the worker's metrics).
+	OnRejected func(n int)
 }
 
 // Handle runs one faces task.
@@ -80,7 +83,10 @@ func (h *FacesHandler) Handle(ctx context.Context, p *tasks.FacesPayload) error 
 	if err := h.Store.PutFaces(ctx, r); err != nil {
 		return fmt.Errorf("storing faces of %s: %w", p.Image, err)
 	}
-	zerolog.Ctx(ctx).Info().Int("frame", p.Frame).Int("faces", len(r.Faces)).Msg("faces stored")
+	if h.OnRejected != nil && res.Rejected > 0 {
+		h.OnRejected(res.Rejected)
+	}
+	zerolog.Ctx(ctx).Info().Int("frame", p.Frame).Int("faces", len(r.Faces)).Int("rejected", res.Rejected).Msg("faces stored")
 	return nil
 }
 

@@ -18,10 +18,11 @@ type Metrics struct {
 	duration       *prometheus.HistogramVec
 	admissionWaits prometheus.Counter
 	batchSize      prometheus.Histogram
+	facesRejected  prometheus.Counter
 }
 
 // NewMetrics registers the worker's metrics: task durations per kind and outcome, tasks in
-// flight per queue (read from inFlight on scrape), face embedding batch sizes, GPU memory
+// flight per queue (read from inFlight on scrape), face embedding batch sizes, detections the faces' second check rejected, GPU memory
 // admission waits, and, when dev names a GPU, its memory, utilisation, temperature and power
 // read from p on scrape.
 func NewMetrics(inFlight func() map[string]int, p gpu.Provider, dev gpu.DeviceInfo) *Metrics {
@@ -41,13 +42,20 @@ func NewMetrics(inFlight func() map[string]int, p gpu.Provider, dev gpu.DeviceIn
 			Name: "mediafleet_gpu_admission_waits_total",
 			Help: "Tasks put back because the GPU had too little free memory for them.",
 		}),
+		facesRejected: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mediafleet_faces_rejected_total",
+			Help: "Detections the second check turned away (animals' faces, objects that look like faces), not stored.",
+		}),
 	}
-	m.Registry.MustRegister(m.duration, m.admissionWaits, m.batchSize, &inFlightCollector{inFlight: inFlight})
+	m.Registry.MustRegister(m.duration, m.admissionWaits, m.batchSize, m.facesRejected, &inFlightCollector{inFlight: inFlight})
 	if p != nil && dev.IsGPU() {
 		m.Registry.MustRegister(&gpuCollector{p: p, uuid: dev.UUID})
 	}
 	return m
 }
+
+// ObserveRejected counts detections that the faces' second check turned away.
+func (m *Metrics) ObserveRejected(n int) { m.facesRejected.Add(float64(n)) }
 
 // ObserveBatch records the size of one face embedding run; it fits faces.BatchConfig.OnBatch.
 func (m *Metrics) ObserveBatch(size int) { m.batchSize.Observe(float64(size)) }

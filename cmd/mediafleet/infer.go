@@ -44,7 +44,7 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 		}
 		a.log.Info().Str("onnxruntime", rt.Version()).Str("model_version", inference.FacesVersion(cfg)).
 			Bool("gpu", g.onGPU(cfg, "faces")).Msg("face models loaded")
-		h := &worker.FacesHandler{Faces: sw, Store: st, Roots: roots}
+		h := &worker.FacesHandler{Faces: sw, Store: st, Roots: roots, OnRejected: m.ObserveRejected}
 		if cfg.Faces.SaveCrops {
 			h.CropDir = filepath.Join(cfg.DataDir, "faces")
 		}

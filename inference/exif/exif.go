@@ -1,24 +1,41 @@
-// Package exif reads the one EXIF tag mediafleet needs, Orientation, from the start of a JPEG
-// file, and maps the pixels of an upright image back to the stored ones. Cameras and phones store
-// the sensor's pixels and say in this tag how to turn them; a model shown the raw pixels would see
-// many photos on their side.
+// Package exif reads the one EXIF tag mediafleet needs, Orientation, from a JPEG file
+// (wherever among the segments before the image data its EXIF segment is), and maps the
+// pixels of an upright image back to the stored ones. Cameras and phones store the sensor's
+// pixels and say in this tag how to turn them; a model shown the raw pixels would see many
+// photos on their side.
 package exif
 
-import "encoding/binary"
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"io"
+)
 
-// Orientation returns the EXIF Orientation (1-8) of a JPEG from the start of its file
-// (the APP1 segment sits before the image data, within the first 64 KiB or so), or 1 when
-// there is none or it cannot be read.
-func Orientation(b []byte) int {
-	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+// Orientation returns the EXIF Orientation (1-8) of the JPEG whose file starts with b, or 1
+// when there is none or it cannot be read. It reads as far into b as the EXIF segment is:
+// pass the whole file when its start may hold large segments (comments, ICC profiles,
+// thumbnails) before the EXIF one.
+func Orientation(b []byte) int { return OrientationAt(bytes.NewReader(b), int64(len(b))) }
+
+// maxSegments bounds the markers walked before giving up, so a file made of millions of
+// tiny segments costs no more than a normal one.
+const maxSegments = 4096
+
+// OrientationAt returns the EXIF Orientation (1-8) of the JPEG file r of size bytes, or 1.
+// It walks the segment headers before the image data, wherever the EXIF segment sits among
+// them, and reads only that segment's contents.
+func OrientationAt(r io.ReaderAt, size int64) int {
+	var hdr [4]byte
+	if size < 4 || readAt(r, hdr[:2], 0) != nil || hdr[0] != 0xFF || hdr[1] != 0xD8 {
 		return 1
 	}
-	i := 2
-	for i+4 <= len(b) {
-		if b[i] != 0xFF {
+	i := int64(2)
+	for range maxSegments {
+		if i+4 > size || readAt(r, hdr[:], i) != nil || hdr[0] != 0xFF {
 			return 1
 		}
-		marker := b[i+1]
+		marker := hdr[1]
 		switch {
 		case marker == 0xFF: // fill byte
 			i++
@@ -29,19 +46,29 @@ func Orientation(b []byte) int {
 		case marker == 0xDA || marker == 0xD9: // image data or end: no EXIF before it
 			return 1
 		}
-		n := int(binary.BigEndian.Uint16(b[i+2:]))
+		n := int64(binary.BigEndian.Uint16(hdr[2:]))
 		if n < 2 {
 			return 1
 		}
-		seg := b[i+4 : min(i+2+n, len(b))]
-		if marker == 0xE1 && len(seg) >= 6 && string(seg[:6]) == "Exif\x00\x00" {
-			if o := tiffOrientation(seg[6:]); o != 0 {
-				return o
+		if marker == 0xE1 && n >= 8 {
+			seg := make([]byte, min(n-2, size-i-4))
+			if readAt(r, seg, i+4) == nil && len(seg) >= 6 && string(seg[:6]) == "Exif\x00\x00" {
+				if o := tiffOrientation(seg[6:]); o != 0 {
+					return o
+				}
 			}
 		}
 		i += 2 + n
 	}
 	return 1
+}
+
+func readAt(r io.ReaderAt, b []byte, off int64) error {
+	n, err := r.ReadAt(b, off)
+	if n == len(b) {
+		return nil // a full read may end exactly at the end of the file with io.EOF
+	}
+	return cmp.Or(err, io.ErrUnexpectedEOF)
 }
 
 // tiffOrientation reads tag 0x0112 from IFD0 of a TIFF header, or returns 0.

@@ -27,3 +27,21 @@ func TestSourceIsABijection(t *testing.T) {
 	require.Equal(t, [2]int{0, h - 1}, [2]int{sx, sy})
 	require.Equal(t, 1, Orientation([]byte("not a jpeg")))
 }
+
+// TestOrientationAfterLargeSegments: the EXIF segment may follow comments and other
+// segments far past the start of the file (here 300 KiB of COM segments); it is still read.
+func TestOrientationAfterLargeSegments(t *testing.T) {
+	tiff := []byte("MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00")
+	app1 := append([]byte{0xFF, 0xE1, 0, byte(len(tiff) + 8)}, append([]byte("Exif\x00\x00"), tiff...)...)
+	file := []byte{0xFF, 0xD8}
+	comment := make([]byte, 60000)
+	for range 5 {
+		file = append(file, 0xFF, 0xFE, byte((len(comment)+2)>>8), byte(len(comment)+2))
+		file = append(file, comment...)
+	}
+	require.Greater(t, len(file), 128<<10)
+	file = append(file, app1...)
+	file = append(file, 0xFF, 0xDA, 0, 2, 0xFF, 0xD9)
+	require.Equal(t, 6, Orientation(file))
+	require.Equal(t, 1, Orientation(file[:len(file)-len(app1)-6]), "no EXIF segment: 1")
+}

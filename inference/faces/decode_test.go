@@ -64,7 +64,7 @@ func TestBadImagesArePermanent(t *testing.T) {
 		{"garbage.jpg", append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, random...), ErrCorrupt, "cannot read the JPEG header"},
 		{"huge.png", pngHeader(12000, 10000), ErrTooLarge, "12000x10000 png is 120.0 megapixels, over the limit of 100.0"},
 		{"photo.heic", heic, ErrUnsupportedFormat, "HEIC/HEIF images are not supported"},
-		{"random.heic", random, ErrUnsupportedFormat, "unrecognised image format"},
+		{"random.heic", random, ErrUnsupportedFormat, "not an image this worker can read (its contents match no known image format)"},
 		{"missing.jpg", nil, ErrNotFound, "file does not exist"},
 	}
 	for _, c := range cases {
@@ -174,7 +174,8 @@ func TestJPEGOrientationParsing(t *testing.T) {
 }
 
 // TestEXIFOrientationIsApplied stores the astronaut turned on its side with the EXIF tag
-// that turns it back, and expects the face where it is in the upright picture.
+// that turns it back, and expects the face where it is in the upright picture, also when
+// the EXIF segment comes after large comment segments.
 func TestEXIFOrientationIsApplied(t *testing.T) {
 	t.Parallel()
 	p := defaultPipeline(t)
@@ -203,14 +204,22 @@ func TestEXIFOrientationIsApplied(t *testing.T) {
 		}
 		var buf bytes.Buffer
 		require.NoError(t, jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}))
-		out := filepath.Join(t.TempDir(), "turned.jpg")
-		require.NoError(t, os.WriteFile(out, withEXIF(buf.Bytes(), exifSegment(binary.BigEndian, o)), 0o644))
-		res, err := p.ProcessFile(context.Background(), out)
-		require.NoError(t, err)
-		require.Equal(t, [2]int{w, h}, [2]int{res.Width, res.Height}, "orientation %d", o)
-		require.Len(t, res.Faces, 1, "orientation %d", o)
-		require.Greater(t, iou(res.Faces[0].Box, upright.Faces[0].Box), float32(0.8), "orientation %d: %+v vs %+v", o, res.Faces[0].Box, upright.Faces[0].Box)
-		require.Greater(t, Cosine(res.Faces[0].Embedding, upright.Faces[0].Embedding), float32(0.9), "orientation %d", o)
+		// The EXIF segment right after the start, and after 300 KiB of comments (it still counts).
+		var comments []byte
+		for range 5 {
+			comments = append(comments, 0xFF, 0xFE, 0xEA, 0x62) // COM, 60002 bytes with the length
+			comments = append(comments, bytes.Repeat([]byte("c"), 60000)...)
+		}
+		for _, before := range [][]byte{nil, comments} {
+			out := filepath.Join(t.TempDir(), "turned.jpg")
+			require.NoError(t, os.WriteFile(out, withEXIF(buf.Bytes(), append(before, exifSegment(binary.BigEndian, o)...)), 0o644))
+			res, err := p.ProcessFile(context.Background(), out)
+			require.NoError(t, err)
+			require.Equal(t, [2]int{w, h}, [2]int{res.Width, res.Height}, "orientation %d after %d bytes", o, len(before))
+			require.Len(t, res.Faces, 1, "orientation %d", o)
+			require.Greater(t, iou(res.Faces[0].Box, upright.Faces[0].Box), float32(0.8), "orientation %d after %d bytes: %+v vs %+v", o, len(before), res.Faces[0].Box, upright.Faces[0].Box)
+			require.Greater(t, Cosine(res.Faces[0].Embedding, upright.Faces[0].Embedding), float32(0.9), "orientation %d", o)
+		}
 	}
 }
 

@@ -33,14 +33,24 @@ func iou(a, b Box) float32 {
 	return inter / (a.W()*a.H() + b.W()*b.H() - inter)
 }
 
+// inside is the share of the smaller of two boxes that the other covers.
+func inside(a, b Box) float32 {
+	iw := min(a.X2, b.X2) - max(a.X1, b.X1)
+	ih := min(a.Y2, b.Y2) - max(a.Y1, b.Y1)
+	if iw <= 0 || ih <= 0 {
+		return 0
+	}
+	return iw * ih / min(a.W()*a.H(), b.W()*b.H())
+}
+
 // detection is one face found by the detector.
 type detection struct {
 	box   Box
 	score float32
 }
 
-// topK bounds the candidates that enter non-maximum suppression.
-const topK = 750
+// topK bounds the candidates that enter non-maximum suppression (from all tiles together).
+const topK = 5000
 
 // detector runs an UltraFace-style SSD (fr_detect.onnx: input [1,3,240,320] RGB scaled
 // (x-127)/128; outputs scores [1,N,2] already soft-maxed and boxes [1,N,4] already decoded
@@ -98,42 +108,54 @@ func (d *detector) newBufs() (*detBufs, error) {
 	return &b, nil
 }
 
-// detect finds faces in img: the whole image is scaled (not letterboxed, as the model was
-// trained) to the input size, candidates over the score threshold go through NMS, and boxes
-// are mapped back to img's pixels, clipped, and dropped when smaller than minSize.
-func (d *detector) detect(img *raster) ([]detection, error) {
+// runTile runs the detector on the region r (full-resolution pixels) of the image that v
+// shows, scaled to the model's input (not letterboxed: the whole region fills the input, as
+// the model was trained), and appends the candidates over the score threshold with their
+// boxes in full-resolution pixels, clipped to the fw x fh image. With inner set, a box that
+// touches an edge of r inside the image is left out: the tiles overlap so that a face cut
+// by one tile's edge lies whole in another.
+func (d *detector) runTile(v *patch, r rect, fw, fh int, inner bool, cands []detection) ([]detection, error) {
 	b, err := d.bufs.get()
 	if err != nil {
 		return nil, err
 	}
 	defer d.bufs.put(b)
-	resample(img, rect{0, 0, float64(img.w), float64(img.h)}, d.w, d.h, b.rgb)
+	pr := rect{(r.x0 - v.ox) * v.sx, (r.y0 - v.oy) * v.sy, (r.x1 - v.ox) * v.sx, (r.y1 - v.oy) * v.sy}
+	resample(v.img, pr, d.w, d.h, b.rgb)
 	planar(b.rgb, b.in.Data(), d.w*d.h, [3]int{0, 1, 2}, [3]float32{127, 127, 127}, [3]float32{128, 128, 128})
 	if err := d.sess.Run([]*ort.Tensor{b.in}, []*ort.Tensor{b.scores, b.boxes}); err != nil {
 		return nil, fmt.Errorf("face detector: %w", err)
 	}
 	scores, boxes := b.scores.Data(), b.boxes.Data()
-	fw, fh := float32(img.w), float32(img.h)
-	var cands []detection
+	rw, rh := float32(r.x1-r.x0), float32(r.y1-r.y0)
+	x0, y0 := float32(r.x0), float32(r.y0)
+	W, H := float32(fw), float32(fh)
+	const edge = 0.01 // of the tile: a box this close to a tile edge touches it
 	for i := 0; i < d.n; i++ {
 		s := scores[2*i+1]
 		if s < d.threshold {
 			continue
 		}
 		bx := boxes[4*i:][:4]
+		if inner && ((bx[0] < edge && r.x0 > 0) || (bx[1] < edge && r.y0 > 0) ||
+			(bx[2] > 1-edge && r.x1 < float64(fw)) || (bx[3] > 1-edge && r.y1 < float64(fh))) {
+			continue
+		}
 		box := Box{
-			X1: clampF(bx[0]*fw, 0, fw), Y1: clampF(bx[1]*fh, 0, fh),
-			X2: clampF(bx[2]*fw, 0, fw), Y2: clampF(bx[3]*fh, 0, fh),
+			X1: clampF(x0+bx[0]*rw, 0, W), Y1: clampF(y0+bx[1]*rh, 0, H),
+			X2: clampF(x0+bx[2]*rw, 0, W), Y2: clampF(y0+bx[3]*rh, 0, H),
 		}
 		if box.W() < d.minSize || box.H() < d.minSize {
 			continue
 		}
 		cands = append(cands, detection{box: box, score: s})
 	}
-	return nms(cands, d.nmsIoU), nil
+	return cands, nil
 }
 
-// nms keeps the best-scoring box of every group overlapping by more than maxIoU.
+// nms keeps the best-scoring box of every group overlapping by more than maxIoU, and drops
+// a weaker box lying mostly inside a kept one or around it (the pyramid's levels see a face
+// at several sizes: a fine level may take part of a large face for a face).
 func nms(cands []detection, maxIoU float32) []detection {
 	slices.SortStableFunc(cands, func(a, b detection) int { return cmp.Compare(b.score, a.score) })
 	if len(cands) > topK {
@@ -143,7 +165,7 @@ func nms(cands []detection, maxIoU float32) []detection {
 next:
 	for _, c := range cands {
 		for _, k := range keep {
-			if iou(c.box, k.box) > maxIoU {
+			if iou(c.box, k.box) > maxIoU || inside(c.box, k.box) > 0.8 {
 				continue next
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -70,7 +71,8 @@ func TestPipelineBatchesADynamicEmbedder(t *testing.T) {
 	cfg.Embedder = dynamicFeature(t)
 	p := newPipeline(t, cfg)
 	require.True(t, p.emb.dynamic)
-	require.Equal(t, "frfeat-dyn-v1", p.ModelVersion())
+	require.Equal(t, cfg.Version(), p.ModelVersion())
+	require.True(t, strings.HasPrefix(p.ModelVersion(), "frfeat-dyn-v1-"), p.ModelVersion())
 
 	fixed := defaultPipeline(t)
 	ctx := context.Background()
@@ -95,7 +97,7 @@ func TestPipelineBatchesADynamicEmbedder(t *testing.T) {
 		require.Len(t, results[i].Faces, len(w.Faces))
 		for j := range w.Faces {
 			require.Greater(t, Cosine(w.Faces[j].Embedding, results[i].Faces[j].Embedding), float32(0.9999))
-			require.Equal(t, "frfeat-dyn-v1", results[i].Faces[j].ModelVersion)
+			require.Equal(t, p.ModelVersion(), results[i].Faces[j].ModelVersion)
 		}
 	}
 }

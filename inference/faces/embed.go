@@ -86,33 +86,36 @@ func (e *embedder) preprocess(crop *raster, dst []float32) {
 	}
 }
 
-// embed returns the L2-normalised embedding of one aligned crop.
-func (e *embedder) embed(ctx context.Context, crop *raster) ([]float32, error) {
+// embed returns the L2-normalised embedding of one aligned crop and the length the model's
+// vector had before (a face-recognition model's vectors are shorter for what is hardly a
+// face: blurred, turned away, or not a human face at all).
+func (e *embedder) embed(ctx context.Context, crop *raster) ([]float32, float32, error) {
 	vec := make([]float32, e.cfg.Dim)
 	if e.dynamic {
 		in := make([]float32, e.inputLen())
 		e.preprocess(crop, in)
 		if err := e.batch.do(ctx, in, vec); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	} else {
 		b, err := e.bufs.get()
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		e.preprocess(crop, b.in.Data())
 		err = e.sess.Run([]*ort.Tensor{b.in}, []*ort.Tensor{b.out})
 		copy(vec, b.out.Data())
 		e.bufs.put(b)
 		if err != nil {
-			return nil, fmt.Errorf("face embedder: %w", err)
+			return nil, 0, fmt.Errorf("face embedder: %w", err)
 		}
 		e.observe(1)
 	}
-	if !normalize(vec) {
-		return nil, fmt.Errorf("face embedder %s returned a zero or non-finite vector", e.cfg.Model)
+	norm, ok := normalize(vec)
+	if !ok {
+		return nil, 0, fmt.Errorf("face embedder %s returned a zero or non-finite vector", e.cfg.Model)
 	}
-	return vec, nil
+	return vec, norm, nil
 }
 
 // runBatch is the batcher's run: one inference for all the items, with tensors kept per
@@ -150,20 +153,21 @@ func (e *embedder) observe(n int) {
 	}
 }
 
-// normalize scales v to unit length; it reports false for a zero or non-finite vector.
-func normalize(v []float32) bool {
+// normalize scales v to unit length and returns the length it had; it reports false for a
+// zero or non-finite vector.
+func normalize(v []float32) (float32, bool) {
 	var ss float64
 	for _, x := range v {
 		ss += float64(x) * float64(x)
 	}
 	if ss == 0 || math.IsNaN(ss) || math.IsInf(ss, 0) {
-		return false
+		return 0, false
 	}
 	inv := float32(1 / math.Sqrt(ss))
 	for i := range v {
 		v[i] *= inv
 	}
-	return true
+	return float32(math.Sqrt(ss)), true
 }
 
 // Cosine is the cosine similarity of two embeddings (their dot product when both are

@@ -35,7 +35,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	f := res.Faces[0]
-	fmt.Printf("%d face, %d-d embedding, version %s\n", len(res.Faces), len(f.Embedding), f.ModelVersion)
+	fmt.Printf("%d face, %d-d embedding, version %s\n", len(res.Faces), len(f.Embedding), f.ModelVersion[:len("frfeat-v1")])
 
 	_, err = p.ProcessFile(context.Background(), filepath.Join(cache, "samples", "no-such.jpg"))
 	fmt.Println("permanent:", faces.IsPermanent(err))

@@ -2,6 +2,7 @@ package faces
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/mediafleet/mediafleet/inference/ort"
@@ -89,12 +90,14 @@ func shiftInside(lo, side, limit float64) float64 {
 	return lo
 }
 
-// landmarks returns the 68 points of the face in box, in image pixels.
-func (l *landmarker) landmarks(img *raster, box Box) ([68]Point, error) {
+// landmarks returns the 68 points of the face in box, in image pixels, and how far apart
+// the model's points on the crop and on its mirror image are (mean distance over the
+// crop's side): small for a human face, larger where the model has no face to follow.
+func (l *landmarker) landmarks(img *raster, box Box) ([68]Point, float32, error) {
 	var pts [68]Point
 	b, err := l.bufs.get()
 	if err != nil {
-		return pts, err
+		return pts, 0, err
 	}
 	defer l.bufs.put(b)
 	r := cropFor(box, img.w, img.h)
@@ -105,23 +108,40 @@ func (l *landmarker) landmarks(img *raster, box Box) ([68]Point, error) {
 		in[i] = (0.299*b.rgb[3*i] + 0.587*b.rgb[3*i+1] + 0.114*b.rgb[3*i+2]) / 256
 	}
 	if err := l.sess.Run([]*ort.Tensor{b.in}, []*ort.Tensor{b.out}); err != nil {
-		return pts, fmt.Errorf("face landmarks: %w", err)
+		return pts, 0, fmt.Errorf("face landmarks: %w", err)
 	}
 	for y := 0; y < l.size; y++ {
 		slices.Reverse(in[y*l.size:][:l.size])
 	}
 	if err := l.sess.Run([]*ort.Tensor{b.in}, []*ort.Tensor{b.outMirror}); err != nil {
-		return pts, fmt.Errorf("face landmarks: %w", err)
+		return pts, 0, fmt.Errorf("face landmarks: %w", err)
 	}
 	out, mir := b.out.Data(), b.outMirror.Data()
 	side := float32(r.x1 - r.x0)
+	var gap float64
 	for i := range pts {
 		j := mirror68[i]
 		x := (out[2*i] + 1 - mir[2*j]) / 2
 		y := (out[2*i+1] + mir[2*j+1]) / 2
 		pts[i] = Point{X: float32(r.x0) + x*side, Y: float32(r.y0) + y*side}
+		gap += math.Hypot(float64(out[2*i]-(1-mir[2*j])), float64(out[2*i+1]-mir[2*j+1]))
 	}
-	return pts, nil
+	return pts, float32(gap / 68), nil
+}
+
+// refinedBox is the face box that the 68 points imply, framed as the detector frames
+// faces (as wide as the points, 1.2 times as tall, reaching above the brows): running the
+// landmarks again on it makes them depend on the face, not on where the detector's box
+// happened to fall (its edges move by several pixels between two encodings of a frame).
+func refinedBox(pts [68]Point) Box {
+	x0, y0, x1, y1 := pts[0].X, pts[0].Y, pts[0].X, pts[0].Y
+	for _, q := range pts[1:] {
+		x0, y0, x1, y1 = min(x0, q.X), min(y0, q.Y), max(x1, q.X), max(y1, q.Y)
+	}
+	w := x1 - x0
+	h := 1.2 * w
+	cx, cy := (x0+x1)/2, (y0+y1)/2-0.11*h
+	return Box{X1: cx - w/2, Y1: cy - h/2, X2: cx + w/2, Y2: cy + h/2}
 }
 
 // mirror68 maps each of the 68 iBUG points to its counterpart in the mirror image: the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"sync"
 
 	"github.com/mediafleet/mediafleet/inference/ort"
@@ -17,6 +18,9 @@ type Result struct {
 	Height       int    `json:"height"` // of the upright image
 	Faces        []Face `json:"faces"`  // best detection score first; empty when there is no face
 	ModelVersion string `json:"model_version"`
+	// Rejected counts the detections that the second check turned away (an animal's face,
+	// an object that looks like one); they are not in Faces.
+	Rejected int `json:"rejected"`
 }
 
 // Face is one detected face and its embedding.
@@ -41,6 +45,8 @@ type Pipeline struct {
 	lmk       *landmarker
 	emb       *embedder
 	template  [5]Point
+	budget    *budget
+	version   string
 	closeOnce sync.Once
 	mu        sync.RWMutex // held for reading by calls in progress, for writing by Close
 	closed    bool
@@ -56,7 +62,7 @@ func New(rt *ort.Runtime, cfg Config, log zerolog.Logger) (*Pipeline, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	p := &Pipeline{cfg: cfg, log: log}
+	p := &Pipeline{cfg: cfg, log: log, budget: newBudget(cfg.DecodeBudget), version: cfg.Version()}
 	var err error
 	if p.det, err = newDetector(rt, cfg.Detector, cfg); err != nil {
 		return nil, err
@@ -75,31 +81,66 @@ func New(rt *ort.Runtime, cfg Config, log zerolog.Logger) (*Pipeline, error) {
 		p.template[i] = Point{t.X * scale, t.Y * scale}
 	}
 	log.Info().Str("detector", cfg.Detector).Str("landmarks", cfg.Landmarks).Str("embedder", cfg.Embedder.Model).
-		Str("version", cfg.Embedder.Version).Str("provider", p.det.sess.Provider()).
+		Str("version", p.version).Str("provider", p.det.sess.Provider()).
 		Bool("dynamic_batch", p.emb.dynamic).Msg("face pipeline ready")
 	return p, nil
 }
 
-// ModelVersion is the embedder's version string, recorded with every face.
-func (p *Pipeline) ModelVersion() string { return p.cfg.Embedder.Version }
+// ModelVersion is the configuration's Version, recorded with every face.
+func (p *Pipeline) ModelVersion() string { return p.version }
 
 // ProcessFile decodes the image at path (JPEG with its EXIF orientation, PNG, WebP, or
 // the first frame of a GIF) and processes it. Bad files (missing, empty, truncated,
-// corrupt, over MaxPixels, HEIC or another format without a decoder) return an error for
-// which IsPermanent is true and that names the file and the problem.
+// corrupt, over MaxPixels or the decode budget, HEIC or another format without a decoder)
+// return an error for which IsPermanent is true and that names the file and the problem.
+//
+// The image is decoded no larger than detection needs for MinFacePx (JPEG scaled in the
+// DCT, other formats averaged down while they stream in), inside the process's decode
+// budget; faces that are small at that size are then cut out of the file again at the
+// resolution their landmarks and embedding need.
 func (p *Pipeline) ProcessFile(ctx context.Context, path string) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	img, err := loadFile(path, p.cfg.MaxPixels)
+	src, err := openSource(path, p.cfg.MaxPixels)
 	if err != nil {
 		return nil, err
 	}
-	res, err := p.process(ctx, img)
+	defer src.close()
+	fw, fh := src.upright()
+	plan, err := src.plan(p.decodeScale(fw, fh), p.budget.total)
+	if err != nil {
+		return nil, err
+	}
+	release, err := p.budget.reserve(ctx, path, fmt.Sprintf("the %dx%d %s", src.w, src.h, formatName(src.format)), plan.cost)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	v, err := src.decode(plan.scale)
+	if err != nil {
+		return nil, err
+	}
+	var regions regionSource
+	if plan.regions {
+		regions = src
+	}
+	res, err := p.process(ctx, v, fw, fh, regions)
 	if err != nil {
 		return nil, fmt.Errorf("faces in %s: %w", path, err)
 	}
 	return res, nil
+}
+
+// decodeScale is the resolution, relative to the full fw x fh image, that detection needs:
+// the pyramid's finest level, and never less than a 640-pixel long edge, so small images
+// are decoded whole.
+func (p *Pipeline) decodeScale(fw, fh int) float64 {
+	s := 640 / float64(max(fw, fh))
+	if p.cfg.MinFacePx > 0 {
+		s = max(s, float64(detMinFace)/float64(p.cfg.MinFacePx))
+	}
+	return min(1, s)
 }
 
 // ProcessImage processes an image that is already decoded and upright.
@@ -107,60 +148,149 @@ func (p *Pipeline) ProcessImage(ctx context.Context, img image.Image) (*Result, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if b := img.Bounds(); b.Empty() || int64(b.Dx())*int64(b.Dy()) > p.cfg.MaxPixels {
+	b := img.Bounds()
+	if b.Empty() || int64(b.Dx())*int64(b.Dy()) > p.cfg.MaxPixels {
 		return nil, fmt.Errorf("faces: image of %dx%d pixels is empty or over the limit of %d (%w)", b.Dx(), b.Dy(), p.cfg.MaxPixels, ErrPermanent)
 	}
-	return p.process(ctx, toRaster(img))
+	return p.process(ctx, wholePatch(toRaster(img), b.Dx(), b.Dy()), b.Dx(), b.Dy(), nil)
 }
 
-func (p *Pipeline) process(ctx context.Context, img *raster) (*Result, error) {
+// regionSource cuts regions of the image out at a higher resolution than the whole-image
+// raster has (a *source does).
+type regionSource interface {
+	regions(reqs []regionReq) ([]*patch, error)
+}
+
+func (p *Pipeline) process(ctx context.Context, v *patch, fw, fh int, src regionSource) (*Result, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed {
 		return nil, ErrClosed
 	}
-	dets, err := p.det.detect(img)
+	dets, err := p.det.detectAll(v, fw, fh, p.det.tiles(fw, fh, p.cfg.MinFacePx))
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Width: img.w, Height: img.h, Faces: make([]Face, len(dets)), ModelVersion: p.ModelVersion()}
+	patches, err := p.facePatches(v, fw, fh, dets, src)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Width: fw, Height: fh, Faces: make([]Face, 0, len(dets)), ModelVersion: p.ModelVersion()}
 	for i, d := range dets {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		pts, err := p.lmk.landmarks(img, d.box)
+		pp := patches[i]
+		inPatch := pp.toPatch(d.box)
+		pts, _, err := p.lmk.landmarks(pp.img, inPatch)
 		if err != nil {
 			return nil, err
 		}
+		refined := refinedBox(pts)
+		pts, gap, err := p.lmk.landmarks(pp.img, refined)
+		if err != nil {
+			return nil, err
+		}
+		if !p.cfg.Check.landmarksAgree(gap, iou(inPatch, refined)) {
+			res.Rejected++
+			continue
+		}
 		five := fivePoints(pts)
-		res.Faces[i] = Face{Box: d.box, Score: d.score, Landmarks: five, ModelVersion: p.ModelVersion(),
-			crop: warp(img, umeyama(five, p.template), p.cfg.Embedder.InputSize)}
+		f := Face{Box: d.box, Score: d.score, ModelVersion: p.ModelVersion(),
+			crop: warp(pp.img, umeyama(five, p.template), p.cfg.Embedder.InputSize)}
+		for k, q := range five {
+			f.Landmarks[k] = pp.toFull(q)
+		}
+		res.Faces = append(res.Faces, f)
 	}
-	if err := p.embedAll(ctx, res.Faces); err != nil {
+	norms, err := p.embedAll(ctx, res.Faces)
+	if err != nil {
 		return nil, err
 	}
+	kept := res.Faces[:0]
+	for i, f := range res.Faces {
+		if p.cfg.Check.MinEmbeddingNorm > 0 && norms[i] < p.cfg.Check.MinEmbeddingNorm {
+			res.Rejected++
+			continue
+		}
+		kept = append(kept, f)
+	}
+	res.Faces = kept
 	return res, nil
 }
 
-// embedAll embeds the faces, concurrently when a batcher can group them.
-func (p *Pipeline) embedAll(ctx context.Context, faces []Face) error {
+// facePatches picks, for each detection, the raster its landmarks and aligned crop come
+// from: the whole-image one when it shows the face at least at the size the embedding
+// model takes, else the face's surroundings cut out of the file again at that size.
+func (p *Pipeline) facePatches(v *patch, fw, fh int, dets []detection, src regionSource) ([]*patch, error) {
+	out := make([]*patch, len(dets))
+	target := 1.5 * float64(p.cfg.Embedder.InputSize)
+	var reqs []regionReq
+	var idx []int
+	var pass int64
+	flush := func() error {
+		if len(reqs) == 0 {
+			return nil
+		}
+		got, err := src.regions(reqs)
+		if err != nil {
+			return err
+		}
+		for k, g := range got {
+			if g != nil {
+				out[idx[k]] = g
+			}
+		}
+		reqs, idx, pass = reqs[:0], idx[:0], 0
+		return nil
+	}
+	for i, d := range dets {
+		out[i] = v
+		side := float64(max(d.box.W(), d.box.H()))
+		want := min(1, target/side)
+		if src == nil || v.scale() >= want*0.95 {
+			continue
+		}
+		cx, cy, half := float64(d.box.X1+d.box.X2)/2, float64(d.box.Y1+d.box.Y2)/2, 1.25*side
+		r := pixRect{max(0, int(cx-half)), max(0, int(cy-half)), min(fw, int(math.Ceil(cx+half))), min(fh, int(math.Ceil(cy+half)))}
+		if r.w() < 2 || r.h() < 2 {
+			continue
+		}
+		n := 6 * int64(float64(r.w())*want+8) * int64(float64(r.h())*want+8)
+		if pass+n > patchAllowance {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+		reqs, idx, pass = append(reqs, regionReq{r: r, scale: want}), append(idx, i), pass+n
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// embedAll embeds the faces, concurrently when a batcher can group them, and returns the
+// length each model vector had before it was normalised.
+func (p *Pipeline) embedAll(ctx context.Context, faces []Face) ([]float32, error) {
+	norms := make([]float32, len(faces))
 	if !p.emb.dynamic || len(faces) < 2 {
 		for i := range faces {
-			v, err := p.emb.embed(ctx, faces[i].crop)
+			v, n, err := p.emb.embed(ctx, faces[i].crop)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			faces[i].Embedding = v
+			faces[i].Embedding, norms[i] = v, n
 		}
-		return nil
+		return norms, nil
 	}
 	errs := make([]error, len(faces))
 	var wg sync.WaitGroup
 	for i := range faces {
-		wg.Go(func() { faces[i].Embedding, errs[i] = p.emb.embed(ctx, faces[i].crop) })
+		wg.Go(func() { faces[i].Embedding, norms[i], errs[i] = p.emb.embed(ctx, faces[i].crop) })
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return norms, errors.Join(errs...)
 }
 
 // Close frees the models after the calls in progress finish; later calls fail.

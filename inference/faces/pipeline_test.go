@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestFacesInSamples(t *testing.T) {
 		res, err := p.ProcessFile(context.Background(), s.path)
 		require.NoError(t, err, s.path)
 		require.Len(t, res.Faces, len(s.people), "faces in %s", s.path)
-		require.Equal(t, "frfeat-v1", res.ModelVersion)
+		require.Equal(t, p.ModelVersion(), res.ModelVersion)
 		for _, f := range res.Faces {
 			checkFace(t, s.path, res, f)
 		}
@@ -74,7 +75,7 @@ func checkFace(t *testing.T, path string, res *Result, f Face) {
 		ss += float64(v) * float64(v)
 	}
 	require.InDelta(t, 1, ss, 1e-4)
-	require.Equal(t, "frfeat-v1", f.ModelVersion)
+	require.True(t, strings.HasPrefix(f.ModelVersion, "frfeat-v1-"), f.ModelVersion)
 }
 
 // TestAstronautLandmarks checks the landmark coordinate convention against where the
@@ -92,7 +93,7 @@ func TestAstronautLandmarks(t *testing.T) {
 }
 
 // readRGBA decodes the image at path into an RGBA image.
-func readRGBA(t *testing.T, path string) *image.RGBA {
+func readRGBA(t testing.TB, path string) *image.RGBA {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -159,7 +160,7 @@ func TestEmbeddingsTellPeopleApart(t *testing.T) {
 			all = append(all, face{s.people[i], f.Embedding, vres.Faces[best].Embedding})
 		}
 	}
-	const margin = 0.15 // smallest margin measured: 0.26 (Hal, keyframe 3)
+	const margin = 0.15 // smallest margin measured: 0.17 (Hal, keyframe 3)
 	minMargin := float32(math.Inf(1))
 	for _, a := range all {
 		self := Cosine(a.emb, a.variant)
@@ -232,7 +233,9 @@ func TestProcessImageMatchesProcessFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, a.Faces, 1)
 	require.Len(t, b.Faces, 1)
-	require.Greater(t, Cosine(a.Faces[0].Embedding, b.Faces[0].Embedding), float32(0.9999))
+	// Go's JPEG decoder (readRGBA) and libjpeg-turbo (ProcessFile) differ by a level or two
+	// in places (chroma upsampling), so the two embeddings differ a little.
+	require.Greater(t, Cosine(a.Faces[0].Embedding, b.Faces[0].Embedding), float32(0.98))
 }
 
 func TestSaveCrop(t *testing.T) {

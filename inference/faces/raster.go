@@ -14,68 +14,86 @@ type raster struct {
 
 func newRaster(w, h int) *raster { return &raster{w: w, h: h, pix: make([]byte, 3*w*h)} }
 
-// toRaster converts a decoded image to a raster, with fast paths for the types the JPEG,
-// PNG, GIF and WebP decoders return.
+// toRaster converts a decoded image to a raster, transparent pixels over white.
 func toRaster(img image.Image) *raster {
 	b := img.Bounds()
-	r := newRaster(b.Dx(), b.Dy())
-	switch m := img.(type) {
-	case *image.YCbCr:
-		fromYCbCr(r, m)
-	case *image.NRGBA:
-		from4(r, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y))
-	case *image.RGBA:
-		from4(r, m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y))
-	case *image.Gray:
-		for y := 0; y < r.h; y++ {
-			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:r.w]
-			dst := r.pix[3*r.w*y:][:3*r.w]
-			for x, v := range src {
-				dst[3*x], dst[3*x+1], dst[3*x+2] = v, v, v
-			}
-		}
-	case *image.Paletted:
-		var lut [256][3]byte
+	s := newBoxSink(pixRect{0, 0, b.Dx(), b.Dy()}, 1)
+	emitRows(img, s)
+	return s.out
+}
+
+// emitRows feeds the rows of a decoded image to sink as 8-bit RGB, transparent pixels
+// composited over white, with fast paths for the types the JPEG, PNG, GIF and WebP
+// decoders return.
+func emitRows(img image.Image, sink rowSink) {
+	b := img.Bounds()
+	w := b.Dx()
+	rgb := make([]byte, 3*w)
+	var lut [256][3]byte
+	if m, ok := img.(*image.Paletted); ok {
 		for i, c := range m.Palette {
-			rgba := color.RGBAModel.Convert(c).(color.RGBA)
-			lut[i] = [3]byte{rgba.R, rgba.G, rgba.B}
+			n := color.NRGBAModel.Convert(c).(color.NRGBA)
+			a := uint32(n.A)
+			lut[i] = [3]byte{composite(uint32(n.R), a), composite(uint32(n.G), a), composite(uint32(n.B), a)}
 		}
-		for y := 0; y < r.h; y++ {
-			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:r.w]
-			dst := r.pix[3*r.w*y:][:3*r.w]
-			for x, v := range src {
+	}
+	for y := 0; y < b.Dy(); y++ {
+		sy := b.Min.Y + y
+		switch m := img.(type) {
+		case *image.YCbCr:
+			ycbcrRow(m, sy, rgb)
+		case *image.NYCbCrA:
+			ycbcrRow(&m.YCbCr, sy, rgb)
+			alpha := m.A[m.AOffset(b.Min.X, sy):][:w]
+			for x, a := range alpha {
+				for c := range 3 {
+					rgb[3*x+c] = composite(uint32(rgb[3*x+c]), uint32(a))
+				}
+			}
+		case *image.NRGBA:
+			src := m.Pix[m.PixOffset(b.Min.X, sy):][:4*w]
+			for x := range w {
+				a := uint32(src[4*x+3])
+				for c := range 3 {
+					rgb[3*x+c] = composite(uint32(src[4*x+c]), a)
+				}
+			}
+		case *image.RGBA: // premultiplied: over white adds the uncovered part
+			src := m.Pix[m.PixOffset(b.Min.X, sy):][:4*w]
+			for x := range w {
+				add := 255 - uint32(src[4*x+3])
+				for c := range 3 {
+					rgb[3*x+c] = byte(min(255, uint32(src[4*x+c])+add))
+				}
+			}
+		case *image.Gray:
+			for x, v := range m.Pix[m.PixOffset(b.Min.X, sy):][:w] {
+				rgb[3*x], rgb[3*x+1], rgb[3*x+2] = v, v, v
+			}
+		case *image.Paletted:
+			for x, v := range m.Pix[m.PixOffset(b.Min.X, sy):][:w] {
 				c := lut[v]
-				dst[3*x], dst[3*x+1], dst[3*x+2] = c[0], c[1], c[2]
+				rgb[3*x], rgb[3*x+1], rgb[3*x+2] = c[0], c[1], c[2]
+			}
+		default:
+			for x := range w {
+				c := color.NRGBA64Model.Convert(img.At(b.Min.X+x, sy)).(color.NRGBA64)
+				a := uint32(c.A >> 8)
+				rgb[3*x] = composite(uint32(c.R>>8), a)
+				rgb[3*x+1] = composite(uint32(c.G>>8), a)
+				rgb[3*x+2] = composite(uint32(c.B>>8), a)
 			}
 		}
-	default:
-		i := 0
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
-				r.pix[i], r.pix[i+1], r.pix[i+2] = c.R, c.G, c.B
-				i += 3
-			}
-		}
-	}
-	return r
-}
-
-func from4(r *raster, pix []byte, stride, off int) {
-	for y := 0; y < r.h; y++ {
-		src := pix[off+y*stride:][:4*r.w]
-		dst := r.pix[3*r.w*y:][:3*r.w]
-		for x := 0; x < r.w; x++ {
-			dst[3*x], dst[3*x+1], dst[3*x+2] = src[4*x], src[4*x+1], src[4*x+2]
-		}
+		sink.row(y, rgb)
 	}
 }
 
-// fromYCbCr converts JPEG's and WebP's native layout with the same fixed-point arithmetic
-// as color.YCbCrToRGB, without a call per pixel; with horizontally halved chroma (4:2:0 and
-// 4:2:2, what nearly every JPEG uses) each chroma sample's terms serve two pixels.
-func fromYCbCr(r *raster, m *image.YCbCr) {
+// ycbcrRow converts row y of JPEG's and WebP's native layout with the same fixed-point
+// arithmetic as color.YCbCrToRGB, without a call per pixel; with horizontally halved chroma
+// (4:2:0 and 4:2:2, what nearly every JPEG uses) each chroma sample's terms serve two pixels.
+func ycbcrRow(m *image.YCbCr, y int, dst []byte) {
 	b := m.Bounds()
+	w := b.Dx()
 	sh := 0 // log2 of the horizontal chroma subsampling
 	switch m.SubsampleRatio {
 	case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
@@ -84,33 +102,30 @@ func fromYCbCr(r *raster, m *image.YCbCr) {
 		sh = 2
 	}
 	x0 := b.Min.X
-	for y := 0; y < r.h; y++ {
-		yrow := m.Y[m.YOffset(x0, b.Min.Y+y):][:r.w]
-		c0 := m.COffset(x0, b.Min.Y+y) - x0>>sh
-		dst := r.pix[3*r.w*y:][:3*r.w]
-		x := 0
-		if sh == 1 && x0%2 == 0 {
-			cw := r.w / 2
-			cb, cr := m.Cb[c0+x0>>1:][:cw], m.Cr[c0+x0>>1:][:cw]
-			for i := range cw {
-				cbv, crv := int32(cb[i])-128, int32(cr[i])-128
-				ro, gou, bo := 91881*crv, -22554*cbv-46802*crv, 116130*cbv
-				y0, y1 := int32(yrow[2*i])*0x10101, int32(yrow[2*i+1])*0x10101
-				d := dst[6*i:][:6]
-				d[0], d[1], d[2] = clamp8(y0+ro), clamp8(y0+gou), clamp8(y0+bo)
-				d[3], d[4], d[5] = clamp8(y1+ro), clamp8(y1+gou), clamp8(y1+bo)
-			}
-			x = 2 * cw
+	yrow := m.Y[m.YOffset(x0, y):][:w]
+	c0 := m.COffset(x0, y) - x0>>sh
+	x := 0
+	if sh == 1 && x0%2 == 0 {
+		cw := w / 2
+		cb, cr := m.Cb[c0+x0>>1:][:cw], m.Cr[c0+x0>>1:][:cw]
+		for i := range cw {
+			cbv, crv := int32(cb[i])-128, int32(cr[i])-128
+			ro, gou, bo := 91881*crv, -22554*cbv-46802*crv, 116130*cbv
+			y0, y1 := int32(yrow[2*i])*0x10101, int32(yrow[2*i+1])*0x10101
+			d := dst[6*i:][:6]
+			d[0], d[1], d[2] = clamp8(y0+ro), clamp8(y0+gou), clamp8(y0+bo)
+			d[3], d[4], d[5] = clamp8(y1+ro), clamp8(y1+gou), clamp8(y1+bo)
 		}
-		for ; x < r.w; x++ {
-			ci := c0 + (x0+x)>>sh
-			yy := int32(yrow[x]) * 0x10101
-			cb := int32(m.Cb[ci]) - 128
-			cr := int32(m.Cr[ci]) - 128
-			dst[3*x] = clamp8(yy + 91881*cr)
-			dst[3*x+1] = clamp8(yy - 22554*cb - 46802*cr)
-			dst[3*x+2] = clamp8(yy + 116130*cb)
-		}
+		x = 2 * cw
+	}
+	for ; x < w; x++ {
+		ci := c0 + (x0+x)>>sh
+		yy := int32(yrow[x]) * 0x10101
+		cb := int32(m.Cb[ci]) - 128
+		cr := int32(m.Cr[ci]) - 128
+		dst[3*x] = clamp8(yy + 91881*cr)
+		dst[3*x+1] = clamp8(yy - 22554*cb - 46802*cr)
+		dst[3*x+2] = clamp8(yy + 116130*cb)
 	}
 }
 
