@@ -315,6 +315,19 @@ func TestClusteringOnLabelledFaces(t *testing.T) {
 	pct := func(v []float64, q float64) float64 { return v[int(q*float64(len(v)-1))] }
 	t.Logf("%d people in %d labelled faces, %d photos made, %d faces found where the labelled face landed (%d missed)",
 		len(ids), len(readIdentities(t)), len(readIdentities(t))*variantsPerIdentity, len(fs), missed)
+	labelledBy := map[string]int{}
+	for _, l := range readIdentities(t) {
+		labelledBy[l.identity] += variantsPerIdentity
+	}
+	found := map[string]int{}
+	for _, f := range fs {
+		found[f.identity]++
+	}
+	for id, n := range labelledBy {
+		if found[id] < n {
+			t.Logf("%s: face found in %d of %d photos", id, found[id], n)
+		}
+	}
 	t.Logf("cosine, same person: min %.2f, 5%% %.2f, median %.2f; different people: median %.2f, 99.9%% %.2f, max %.2f",
 		same[0], pct(same, 0.05), pct(same, 0.5), pct(diff, 0.5), pct(diff, 0.999), diff[len(diff)-1])
 	require.GreaterOrEqual(t, len(fs), len(ids)*variantsPerIdentity*3/4, "the pipeline finds most faces")
