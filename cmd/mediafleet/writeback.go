@@ -21,7 +21,7 @@ import (
 func (a *app) writebackCmd() *cobra.Command {
 	var (
 		derived, every, tier, version string
-		dryRun, asJSON       bool
+		dryRun, asJSON                bool
 	)
 	cmd := &cobra.Command{
 		Use:   "writeback vlmph:DB",
