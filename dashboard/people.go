@@ -57,6 +57,41 @@ type peoplePages struct {
 	mu    sync.Mutex
 	crops map[string][]byte
 	order []string
+	// Photos decoded lately: a page asks for several faces of one photo at once.
+	imgMu  sync.Mutex
+	images []*decoded
+}
+
+// decoded is one photo, decoded once by whichever request came first.
+type decoded struct {
+	path string
+	once sync.Once
+	img  *facecrop.Image
+	err  error
+}
+
+// imagesKept is how many decoded photos the people pages keep.
+const imagesKept = 6
+
+// image returns the decoded photo at path, decoding it once for concurrent requests.
+func (pp *peoplePages) image(path string) (*facecrop.Image, error) {
+	pp.imgMu.Lock()
+	var d *decoded
+	for _, x := range pp.images {
+		if x.path == path {
+			d = x
+		}
+	}
+	if d == nil {
+		d = &decoded{path: path}
+		pp.images = append(pp.images, d)
+		if len(pp.images) > imagesKept {
+			pp.images = pp.images[1:]
+		}
+	}
+	pp.imgMu.Unlock()
+	d.once.Do(func() { d.img, d.err = facecrop.Open(path) })
+	return d.img, d.err
 }
 
 func newPeoplePages(st store.PersonStore) (*peoplePages, error) {
@@ -190,7 +225,7 @@ func (pp *peoplePages) serveCrop(w http.ResponseWriter, r *http.Request) {
 		if f.AssetKey != q.Get("asset") || f.Frame != frame || f.Index != idx {
 			continue
 		}
-		img, err := facecrop.Open(f.Image)
+		img, err := pp.image(f.Image)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusNotFound)
 			return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/gif" // first frame of a GIF
 	"image/jpeg"
 	_ "image/png"
@@ -95,12 +96,13 @@ func (m *Image) Cut(b Box, edge int) (*image.RGBA, error) {
 	cw, ch := x2-x1, y2-y1
 	crop := image.NewRGBA(image.Rect(0, 0, cw, ch))
 	sb := m.img.Bounds()
+	at := pixelReader(m.img)
 	for y := 0; y < ch; y++ {
 		for x := 0; x < cw; x++ {
 			sx, sy := exif.Source(m.orientation, sb.Dx(), sb.Dy(), x1+x, y1+y)
-			r, g, bl, _ := m.img.At(sb.Min.X+sx, sb.Min.Y+sy).RGBA()
 			i := crop.PixOffset(x, y)
-			crop.Pix[i], crop.Pix[i+1], crop.Pix[i+2], crop.Pix[i+3] = uint8(r>>8), uint8(g>>8), uint8(bl>>8), 255
+			crop.Pix[i], crop.Pix[i+1], crop.Pix[i+2] = at(sb.Min.X+sx, sb.Min.Y+sy)
+			crop.Pix[i+3] = 255
 		}
 	}
 	tw, th := fit(cw, ch, edge)
@@ -134,4 +136,30 @@ func fit(w, h, edge int) (int, int) {
 		return edge, max(1, int(float64(h)*float64(edge)/float64(w)+0.5))
 	}
 	return max(1, int(float64(w)*float64(edge)/float64(h)+0.5)), edge
+}
+
+// pixelReader reads RGB pixels, straight from the buffers of the types decoders return
+// (JPEG's YCbCr, PNG's RGBA and NRGBA), through At for the rest.
+func pixelReader(img image.Image) func(x, y int) (r, g, b uint8) {
+	switch m := img.(type) {
+	case *image.YCbCr:
+		return func(x, y int) (uint8, uint8, uint8) {
+			return color.YCbCrToRGB(m.Y[m.YOffset(x, y)], m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)])
+		}
+	case *image.RGBA:
+		return func(x, y int) (uint8, uint8, uint8) {
+			i := m.PixOffset(x, y)
+			return m.Pix[i], m.Pix[i+1], m.Pix[i+2]
+		}
+	case *image.NRGBA:
+		return func(x, y int) (uint8, uint8, uint8) {
+			i := m.PixOffset(x, y)
+			a := uint16(m.Pix[i+3])
+			return uint8(uint16(m.Pix[i]) * a / 255), uint8(uint16(m.Pix[i+1]) * a / 255), uint8(uint16(m.Pix[i+2]) * a / 255)
+		}
+	}
+	return func(x, y int) (uint8, uint8, uint8) {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)
+	}
 }
