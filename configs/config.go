@@ -25,8 +25,16 @@ type Config struct {
 	Faces       FacesConfig            `yaml:"faces"`
 	Captions    CaptionsConfig         `yaml:"captions"`
 	Dashboard   DashboardConfig        `yaml:"dashboard"`
+	Enqueue     EnqueueConfig          `yaml:"enqueue"`
 	Persons     PersonsConfig          `yaml:"persons"`
 	Writeback   WritebackConfig        `yaml:"writeback"`
+}
+
+// EnqueueConfig is how enqueue feeds Redis.
+type EnqueueConfig struct {
+	// MaxPending keeps each queue's backlog (pending, scheduled, retrying) at most this many
+	// tasks: enqueue waits for the fleet while a queue is full. 0: no limit.
+	MaxPending int `yaml:"max_pending"`
 }
 
 // QueueConfig is one queue's share of a worker.
@@ -68,7 +76,11 @@ type KeyframesConfig struct {
 
 // FacesConfig is the face pipeline's models and thresholds.
 type FacesConfig struct {
-	ORTLib          string          `yaml:"ort_lib"`
+	// ORTLib is the CPU build of ONNX Runtime; empty: the setup cache's.
+	ORTLib string `yaml:"ort_lib"`
+	// ORTGPULib is the GPU build's core, its CUDA provider beside it, loaded when faces run on a
+	// GPU; empty: the setup cache's (go tool task setup:gpu).
+	ORTGPULib       string          `yaml:"ort_gpu_lib"`
 	ModelsDir       string          `yaml:"models_dir"`
 	Threads         int             `yaml:"threads"`
 	ScoreThreshold  float64         `yaml:"score_threshold"`

@@ -32,6 +32,7 @@ func TestLayering(t *testing.T) {
 		"MEDIAFLEET_PATH_MAP":             "E:/=/mnt/e/, F:/=/mnt/f/",
 		"MEDIAFLEET_CAPTION_MAX_INFLIGHT": "3",
 		"MEDIAFLEET_STORE":                "postgres://x@db/media",
+		"MEDIAFLEET_ORT_GPU_LIB":          "/opt/ort-gpu/libonnxruntime.so",
 	}))
 	require.NoError(t, err)
 	require.NoError(t, c.Validate())
@@ -43,6 +44,8 @@ func TestLayering(t *testing.T) {
 	require.Equal(t, []string{"E:/=/mnt/e/", "F:/=/mnt/f/"}, c.PathMap)
 	require.Equal(t, 3, c.Captions.MaxInflight)
 	require.Equal(t, "postgres://x@db/media", c.StorePath())
+	require.Equal(t, "/opt/ort-gpu/libonnxruntime.so", c.Faces.ORTGPULib)
+	require.Empty(t, c.Faces.ORTLib, "the CPU build keeps its default")
 }
 
 func TestUnknownKeyInFileIsAnError(t *testing.T) {

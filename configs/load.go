@@ -65,12 +65,14 @@ var EnvVars = map[string]string{
 	"MEDIAFLEET_METRICS_LISTEN":       "worker.metrics_listen",
 	"MEDIAFLEET_SHUTDOWN_GRACE":       "worker.shutdown_grace",
 	"MEDIAFLEET_ORT_LIB":              "faces.ort_lib",
+	"MEDIAFLEET_ORT_GPU_LIB":          "faces.ort_gpu_lib",
 	"MEDIAFLEET_MODELS_DIR":           "faces.models_dir",
 	"MEDIAFLEET_CAPTION_BACKEND":      "captions.backend",
 	"MEDIAFLEET_CAPTION_URL":          "captions.url",
 	"MEDIAFLEET_CAPTION_MODEL":        "captions.model",
 	"MEDIAFLEET_CAPTION_API_KEY":      "captions.api_key",
 	"MEDIAFLEET_CAPTION_MAX_INFLIGHT": "captions.max_inflight",
+	"MEDIAFLEET_MAX_PENDING":          "enqueue.max_pending",
 	"MEDIAFLEET_DASHBOARD_LISTEN":     "dashboard.listen",
 	"MEDIAFLEET_DASHBOARD_TOKEN":      "dashboard.token",
 	"MEDIAFLEET_DASHBOARD_USER":       "dashboard.basic_user",
@@ -86,6 +88,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"MEDIAFLEET_GPU":                &c.Worker.GPU,
 		"MEDIAFLEET_METRICS_LISTEN":     &c.Worker.MetricsListen,
 		"MEDIAFLEET_ORT_LIB":            &c.Faces.ORTLib,
+		"MEDIAFLEET_ORT_GPU_LIB":        &c.Faces.ORTGPULib,
 		"MEDIAFLEET_MODELS_DIR":         &c.Faces.ModelsDir,
 		"MEDIAFLEET_CAPTION_BACKEND":    &c.Captions.Backend,
 		"MEDIAFLEET_CAPTION_URL":        &c.Captions.URL,
@@ -125,6 +128,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("MEDIAFLEET_CAPTION_MAX_INFLIGHT=%q: use a whole number", v)
 		}
 		c.Captions.MaxInflight = n
+	}
+	if v, ok := lookup(getenv, "MEDIAFLEET_MAX_PENDING"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("MEDIAFLEET_MAX_PENDING=%q: use a whole number", v)
+		}
+		c.Enqueue.MaxPending = n
 	}
 	if v, ok := lookup(getenv, "MEDIAFLEET_SHUTDOWN_GRACE"); ok {
 		d, err := time.ParseDuration(v)

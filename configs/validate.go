@@ -53,6 +53,9 @@ func (c *Config) Validate() error {
 			bad("queue %s: timeout must be above 0, e.g. 5m", name)
 		}
 	}
+	if c.Enqueue.MaxPending < 0 {
+		bad("enqueue: max_pending %d must not be negative (0: no limit)", c.Enqueue.MaxPending)
+	}
 	for _, r := range c.MediaRoots {
 		if !filepath.IsAbs(r) {
 			bad("media_roots entry %q is not an absolute path", r)

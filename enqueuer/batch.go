@@ -31,18 +31,24 @@ type BatchClient struct {
 // NewBatchClient wraps a go-redis client of the Redis that asynq uses.
 func NewBatchClient(rdb redis.UniversalClient) *BatchClient { return &BatchClient{rdb: rdb} }
 
-// asynq v0.26.0's enqueue script (internal/rdb enqueueCmd), byte for byte.
-var enqueueScript = redis.NewScript(`
+// asynq v0.26.0's enqueue script (internal/rdb enqueueCmd), byte for byte, in its two parts:
+// the refusal of a taken id, and the write of a new pending task.
+const (
+	enqueueIfNew = `
 if redis.call("EXISTS", KEYS[1]) == 1 then
 	return 0
 end
-redis.call("HSET", KEYS[1],
+`
+	enqueueWrite = `redis.call("HSET", KEYS[1],
            "msg", ARGV[1],
            "state", "pending",
            "pending_since", ARGV[3])
 redis.call("LPUSH", KEYS[2], ARGV[2])
 return 1
-`)
+`
+)
+
+var enqueueScript = redis.NewScript(enqueueIfNew + enqueueWrite)
 
 // asynq's defaults for options not given (client.go).
 const (
@@ -89,49 +95,61 @@ func appendString(b []byte, num protowire.Number, s string) []byte {
 
 // Send enqueues the tasks in one pipeline. errs[i] is nil when task i was added,
 // asynq.ErrTaskIDConflict when its id is already taken, or the error that stopped it.
-func (c *BatchClient) Send(ctx context.Context, ws []tasks.Envelope) (errs []error) {
+func (c *BatchClient) Send(ctx context.Context, ws []tasks.Envelope) []error {
+	_, errs := c.send(ctx, ws, enqueueScript, func(w tasks.Envelope) ([]string, []any) {
+		return []string{taskKey(w), queueKeys(w.Queue)[0]}, nil
+	})
+	return errs
+}
+
+// taskKey is asynq's key of a task's hash.
+func taskKey(w tasks.Envelope) string { return "asynq:{" + w.Queue + "}:t:" + w.ID }
+
+// send runs script once per task in one pipeline, with the keys and the arguments after
+// asynq's own three (message, id, time) that extra gives. answers[i] is the script's answer
+// for task i when errs[i] is nil; an answer of 0 (the id is taken) becomes
+// asynq.ErrTaskIDConflict.
+func (c *BatchClient) send(ctx context.Context, ws []tasks.Envelope, script *redis.Script,
+	extra func(tasks.Envelope) ([]string, []any)) (answers []int64, errs []error) {
 	errs = make([]error, len(ws))
+	answers = make([]int64, len(ws))
 	if err := c.publish(ctx, ws); err != nil {
-		for i := range errs {
-			errs[i] = err
-		}
-		return errs
+		return answers, fill(len(ws), err)
 	}
 	run := func() ([]*redis.Cmd, error) {
 		now := time.Now().UnixNano()
 		pipe := c.rdb.Pipeline()
 		cmds := make([]*redis.Cmd, len(ws))
 		for i, w := range ws {
-			prefix := "asynq:{" + w.Queue + "}:"
-			cmds[i] = enqueueScript.EvalSha(ctx, pipe, []string{prefix + "t:" + w.ID, prefix + "pending"},
-				encodeMessage(w), w.ID, now)
+			keys, more := extra(w)
+			args := append([]any{encodeMessage(w), w.ID, now}, more...)
+			cmds[i] = script.EvalSha(ctx, pipe, keys, args...)
 		}
 		_, err := pipe.Exec(ctx)
 		return cmds, err
 	}
 	cmds, err := run()
 	if err != nil && isNoScript(err) {
-		if lerr := enqueueScript.Load(ctx, c.rdb).Err(); lerr != nil {
+		if lerr := script.Load(ctx, c.rdb).Err(); lerr != nil {
 			err = fmt.Errorf("loading the enqueue script: %w", lerr)
 		} else {
 			cmds, err = run()
 		}
 	}
+	if cmds == nil && err != nil {
+		return answers, fill(len(ws), err)
+	}
 	for i, cmd := range cmds {
 		n, cerr := cmd.Int64()
 		switch {
 		case cerr != nil:
-			errs[i] = fmt.Errorf("enqueue %s: %w", ws[i].ID, cerr)
+			errs[i] = cerr
 		case n == 0:
 			errs[i] = asynq.ErrTaskIDConflict
 		}
+		answers[i] = n
 	}
-	if cmds == nil && err != nil {
-		for i := range errs {
-			errs[i] = err
-		}
-	}
-	return errs
+	return answers, errs
 }
 
 func (c *BatchClient) publish(ctx context.Context, ws []tasks.Envelope) error {

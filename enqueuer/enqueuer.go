@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +61,22 @@ type Options struct {
 	SendBatch int
 	// Batch is how many assets are checked against the store at once (default 500).
 	Batch int
+	// MaxPending, when above 0, keeps each queue's backlog (pending, scheduled and retrying
+	// tasks) at most this many: a task that finds its queue full waits, and planning with it,
+	// reading the catalog no further, until the fleet makes room. A keyframes task also needs
+	// room for Fanout tasks in each queue its frames feed, for itself and for every keyframes
+	// task not finished yet. The Sender must be a BoundedSender.
+	MaxPending int
+	// Fanout is the most tasks of each kind one keyframes task enqueues for its frames (the
+	// keyframes max_frames setting); default 50.
+	Fanout int
+	// KeepFree is the Redis memory, in bytes, an enqueue leaves free below maxmemory so the
+	// workers can still take and finish tasks (a Redis at its limit refuses their writes too):
+	// 0 for 5% of maxmemory and at least 1 MiB, below 0 for none. It needs a Sender that is a
+	// MemoryReader; the first out-of-memory answer stops a run in any case.
+	KeepFree int64
+	// Poll is how often tasks refused for a full queue are offered again (default 500 ms).
+	Poll time.Duration
 	// Progress, when set, is called about every 200 ms with the counts so far, and once at the end.
 	Progress func(Summary)
 	Log      zerolog.Logger
@@ -92,6 +109,22 @@ func New(client Sender, done DoneChecker, opt Options) (*Enqueuer, error) {
 	if client == nil && !opt.DryRun {
 		return nil, errors.New("enqueuer: no Redis client")
 	}
+	if opt.MaxPending < 0 {
+		return nil, fmt.Errorf("enqueuer: max pending %d: use a number above 0, or 0 for no limit", opt.MaxPending)
+	}
+	if _, ok := client.(BoundedSender); opt.MaxPending > 0 && !opt.DryRun && !ok {
+		return nil, errors.New("enqueuer: this client cannot keep a queue's backlog bounded (max pending)")
+	}
+	if opt.Fanout <= 0 {
+		opt.Fanout = 50
+	}
+	if opt.Poll <= 0 {
+		opt.Poll = 500 * time.Millisecond
+	}
+	if opt.MaxPending > 0 && opt.MaxPending < opt.Fanout && slices.Contains(opt.Kinds, tasks.Keyframes) {
+		return nil, fmt.Errorf("enqueuer: max pending %d is below the %d frames one video may add to a queue (keyframes max_frames): "+
+			"raise --max-pending, or lower max_frames", opt.MaxPending, opt.Fanout)
+	}
 	return &Enqueuer{client: client, done: done, opt: opt}, nil
 }
 
@@ -100,6 +133,17 @@ type counters struct {
 	enqueued, already, errors atomic.Int64
 	mu                        sync.Mutex
 	samples                   []string
+	// full is why Redis took no more: it stops the run.
+	full *RedisFullError
+}
+
+// redisFull records why Redis takes no more, the first reason only.
+func (c *counters) redisFull(err *RedisFullError) {
+	c.mu.Lock()
+	if c.full == nil {
+		c.full = err
+	}
+	c.mu.Unlock()
 }
 
 func (c *counters) fail(err error) {
@@ -115,6 +159,7 @@ func (c *counters) fail(err error) {
 // the error that stopped it.
 func (e *Enqueuer) Run(ctx context.Context, src catalog.Source) (Summary, error) {
 	start := time.Now()
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -123,6 +168,19 @@ func (e *Enqueuer) Run(ctx context.Context, src catalog.Source) (Summary, error)
 		sumMu sync.Mutex
 		sum   = Summary{DryRun: e.opt.DryRun, Planned: map[string]int{}}
 	)
+	s := sender{e: e, c: &c, stop: cancel}
+	if m, ok := e.client.(MemoryReader); ok && !e.opt.DryRun {
+		s.mem = &memWatch{mem: m, reserve: e.opt.KeepFree}
+	}
+	if b, ok := e.client.(BoundedSender); ok && e.opt.MaxPending > 0 && !e.opt.DryRun {
+		s.bounded, s.bound = b, e.bound()
+		s.wait = &waiter{backlog: backlogOf(e.client), max: e.opt.MaxPending, added: &c.enqueued,
+			log: func(w Wait) {
+				e.opt.Log.Info().Str("queue", w.Queue).Int("waiting", w.Waiting).Int("max_pending", w.MaxPending).
+					Msg("queue full: waiting for the fleet to make room")
+			}}
+	}
+	snd := s
 	snapshot := func() Summary {
 		sumMu.Lock()
 		s := sum
@@ -135,6 +193,9 @@ func (e *Enqueuer) Run(ctx context.Context, src catalog.Source) (Summary, error)
 		c.mu.Lock()
 		s.ErrorSamples = append([]string(nil), c.samples...)
 		c.mu.Unlock()
+		if w := snd.wait; w != nil {
+			s.Waiting = w.current()
+		}
 		s.Elapsed = time.Since(start)
 		if secs := s.Elapsed.Seconds(); secs > 0 {
 			s.TasksPerSec = float64(s.Enqueued+s.AlreadyQueued) / secs
@@ -148,7 +209,7 @@ func (e *Enqueuer) Run(ctx context.Context, src catalog.Source) (Summary, error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.sendLoop(ctx, work, &c)
+			snd.loop(ctx, work)
 		}()
 	}
 	stopProgress := e.progress(snapshot)
@@ -176,49 +237,46 @@ func (e *Enqueuer) Run(ctx context.Context, src catalog.Source) (Summary, error)
 		sum.skip(r, n)
 	}
 	sumMu.Unlock()
-	s := snapshot()
+	final := snapshot()
+	final.Waiting = nil
 	if e.opt.Progress != nil {
-		e.opt.Progress(s)
+		e.opt.Progress(final)
+	}
+	if c.full != nil {
+		c.full.Enqueued = final.Enqueued
+		return final, c.full
+	}
+	if err := parent.Err(); err != nil {
+		return final, fmt.Errorf("stopped before the whole catalog was enqueued (run it again to carry on): %w", err)
 	}
 	if scanErr != nil {
-		return s, fmt.Errorf("reading %s: %w", src.Name(), scanErr)
+		return final, fmt.Errorf("reading %s: %w", src.Name(), scanErr)
 	}
-	return s, nil
+	return final, nil
 }
 
-// sendLoop takes what is waiting on work, up to SendBatch tasks, and sends it in one go.
-func (e *Enqueuer) sendLoop(ctx context.Context, work <-chan tasks.Envelope, c *counters) {
-	batch := make([]tasks.Envelope, 0, e.opt.SendBatch)
-	for first := range work {
-		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < e.opt.SendBatch {
-			select {
-			case t, ok := <-work:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, t)
-			default:
-				break fill
-			}
-		}
-		if e.opt.DryRun {
-			c.enqueued.Add(int64(len(batch)))
-			continue
-		}
-		for i, err := range e.client.Send(ctx, batch) {
-			switch {
-			case err == nil:
-				c.enqueued.Add(1)
-			case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
-				c.already.Add(1)
-			default:
-				c.fail(fmt.Errorf("enqueue %s: %w", batch[i].ID, err))
-			}
+// bound is the run's backlog limit in queue names.
+func (e *Enqueuer) bound() Bound {
+	b := Bound{MaxPending: e.opt.MaxPending, Fanout: e.opt.Fanout}
+	for _, k := range []tasks.Kind{tasks.Faces, tasks.Captions} {
+		if e.opt.Versions[k] != "" {
+			b.Down = append(b.Down, tasks.QueueName(e.opt.Task[k].Prefix, k))
 		}
 	}
+	return b
 }
+
+func backlogOf(s Sender) Backlog {
+	if b, ok := s.(Backlog); ok {
+		return b
+	}
+	return noBacklog{}
+}
+
+// noBacklog answers for a Sender that cannot read queues: the wait shows no count.
+type noBacklog struct{}
+
+func (noBacklog) Backlog(context.Context, string) (int, int, error) { return 0, 0, nil }
 
 // progress calls opt.Progress every 200 ms until the returned stop func is called.
 func (e *Enqueuer) progress(snapshot func() Summary) (stop func()) {

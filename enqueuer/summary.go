@@ -16,7 +16,10 @@ type Summary struct {
 	Planned map[string]int `json:"planned"`
 	// Enqueued counts tasks newly added (in a dry run: tasks that would be tried).
 	Enqueued int `json:"enqueued"`
-	// AlreadyQueued counts tasks whose TaskID is still in Redis (pending, running, retrying, archived).
+	// AlreadyQueued counts tasks whose TaskID is still in Redis (pending, running, retrying,
+	// archived). A round trip that the Redis client sent again after losing Redis's answer
+	// finds the tasks it had added and counts them here: Enqueued+AlreadyQueued is exact,
+	// the split between them is not when the connection was lossy.
 	AlreadyQueued int `json:"already_queued"`
 	// AlreadyDone counts tasks whose result the store already holds for the same model version.
 	AlreadyDone int `json:"already_done"`
@@ -25,9 +28,11 @@ type Summary struct {
 	SkippedReasons map[string]int `json:"skipped_reasons"`
 	Errors         int            `json:"errors"`
 	// ErrorSamples holds the first few error messages.
-	ErrorSamples []string      `json:"error_samples,omitempty"`
-	Elapsed      time.Duration `json:"elapsed_ns"`
-	TasksPerSec  float64       `json:"tasks_per_sec"`
+	ErrorSamples []string `json:"error_samples,omitempty"`
+	// Waiting, in a progress report, says which full queue holds the enqueue back.
+	Waiting     *Wait         `json:"waiting,omitempty"`
+	Elapsed     time.Duration `json:"elapsed_ns"`
+	TasksPerSec float64       `json:"tasks_per_sec"`
 }
 
 func (s *Summary) skip(reason string, n int) {

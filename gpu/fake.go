@@ -12,11 +12,32 @@ import (
 type Fake struct {
 	mu     sync.Mutex
 	devs   []DeviceInfo
+	driver Driver
 	err    error
 	closed bool
 }
 
-var _ Provider = (*Fake)(nil)
+var (
+	_ Provider     = (*Fake)(nil)
+	_ DriverReader = (*Fake)(nil)
+)
+
+// SetDriver sets what Driver reports.
+func (f *Fake) SetDriver(d Driver) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.driver = d
+}
+
+// Driver reports the driver set with SetDriver (the zero Driver by default).
+func (f *Fake) Driver() (Driver, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.readErr(); err != nil {
+		return Driver{}, err
+	}
+	return f.driver, nil
+}
 
 // NewFake returns a Fake holding devs, listed in the order given.
 func NewFake(devs ...DeviceInfo) *Fake {

@@ -88,7 +88,10 @@ type nvmlProvider struct {
 	closed bool
 }
 
-var _ Provider = (*nvmlProvider)(nil)
+var (
+	_ Provider     = (*nvmlProvider)(nil)
+	_ DriverReader = (*nvmlProvider)(nil)
+)
 
 func (p *nvmlProvider) Devices(ctx context.Context) ([]DeviceInfo, error) {
 	if err := ctx.Err(); err != nil {
@@ -140,6 +143,24 @@ func (p *nvmlProvider) Device(ctx context.Context, uuid string) (DeviceInfo, err
 		return DeviceInfo{}, fmt.Errorf("reading the index of GPU %s: NVML %s", uuid, returnName(ret))
 	}
 	return readDevice(h, idx)
+}
+
+// Driver reads the driver's version and the newest CUDA it supports.
+func (p *nvmlProvider) Driver() (Driver, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return Driver{}, ErrClosed
+	}
+	v, ret := p.lib.SystemGetDriverVersion()
+	if ret != nvml.SUCCESS {
+		return Driver{}, fmt.Errorf("reading the driver version: NVML %s", returnName(ret))
+	}
+	cuda, ret := p.lib.SystemGetCudaDriverVersion()
+	if ret != nvml.SUCCESS {
+		return Driver{}, fmt.Errorf("reading the CUDA version of driver %s: NVML %s", v, returnName(ret))
+	}
+	return Driver{Version: v, CUDAVersion: cudaVersionString(cuda)}, nil
 }
 
 func (p *nvmlProvider) Close() error {

@@ -80,9 +80,11 @@ func newMockLib(gpus ...mockGPU) *mock.Interface {
 		}
 	}
 	return &mock.Interface{
-		InitFunc:           func() nvml.Return { return nvml.SUCCESS },
-		ShutdownFunc:       func() nvml.Return { return nvml.SUCCESS },
-		DeviceGetCountFunc: func() (int, nvml.Return) { return len(devs), nvml.SUCCESS },
+		SystemGetDriverVersionFunc:     func() (string, nvml.Return) { return "580.95.05", nvml.SUCCESS },
+		SystemGetCudaDriverVersionFunc: func() (int, nvml.Return) { return 13000, nvml.SUCCESS },
+		InitFunc:                       func() nvml.Return { return nvml.SUCCESS },
+		ShutdownFunc:                   func() nvml.Return { return nvml.SUCCESS },
+		DeviceGetCountFunc:             func() (int, nvml.Return) { return len(devs), nvml.SUCCESS },
 		DeviceGetHandleByIndexFunc: func(i int) (nvml.Device, nvml.Return) {
 			if i < 0 || i >= len(devs) {
 				return nil, nvml.ERROR_INVALID_ARGUMENT
@@ -127,6 +129,14 @@ func TestNVMLProviderReadsDevices(t *testing.T) {
 
 	_, err = p.Device(ctx, "GPU-cccc")
 	require.ErrorIs(t, err, ErrNoSuchGPU)
+
+	drv, err := DriverOf(p)
+	require.NoError(t, err)
+	require.Equal(t, Driver{Version: "580.95.05", CUDAVersion: "13.0"}, drv)
+	lib.SystemGetCudaDriverVersionFunc = func() (int, nvml.Return) { return 12020, nvml.SUCCESS }
+	drv, err = DriverOf(p)
+	require.NoError(t, err)
+	require.Equal(t, "12.2", drv.CUDAVersion)
 
 	require.NoError(t, p.Close())
 	require.NoError(t, p.Close())

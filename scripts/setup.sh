@@ -3,16 +3,19 @@
 #   system packages (ffmpeg, redis-server, libturbojpeg0-dev for JPEG decoding; chromium with --browser),
 #   ONNX Runtime 1.30 (from the npm package onnxruntime-node@1.30.0),
 #   the face models (npm faceplugin-face-recognition-js@0.0.1),
-#   the sample media (Debian opencv-doc and python3-skimage, only the files needed).
+#   the sample media (Debian opencv-doc and python3-skimage, only the files needed),
+#   with --gpu the GPU build of ONNX Runtime (see install_gpu_build below).
 # Downloads go to a per-user cache (${XDG_CACHE_HOME:-$HOME/.cache}/mediafleet) that
 # the project's .cache links to, so a fresh clone on the same machine fetches nothing.
 set -euo pipefail
 
 want_browser=0
+want_gpu=0
 for a in "$@"; do
   case "$a" in
     --browser) want_browser=1 ;;
-    *) echo "setup.sh: unknown argument $a (known: --browser)" >&2; exit 2 ;;
+    --gpu) want_gpu=1 ;;
+    *) echo "setup.sh: unknown argument $a (known: --browser, --gpu)" >&2; exit 2 ;;
   esac
 done
 
@@ -131,4 +134,45 @@ if [ $missing_eval = 1 ]; then
   done <<<"$eval_files"
   rm -rf "$tmp"
 fi
+
+# install_gpu_build puts the GPU build of ONNX Runtime 1.29.0 into $cache/onnxruntime-gpu, flat:
+#   libonnxruntime.so                  the core (also runs on the CPU), npm com.github.asus4.onnxruntime@0.4.9
+#   libonnxruntime_providers_shared.so the provider bridge, same package
+#   libonnxruntime_providers_cuda.so   the CUDA execution provider (230 MB), npm
+#                                      com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9; built for CUDA 13:
+#                                      it needs libcudart.so.13, libcublas(Lt).so.13, libcurand.so.10 and
+#                                      the driver's libcuda.so.1, and loads cuDNN 9 (libcudnn.so.9) at run time.
+# None of the CUDA libraries are installed here: they come with the driver and NVIDIA's packages
+# (see the README's GPU section). The files are checked by size and the packages' version is
+# kept in .version, so a second run fetches nothing. The TensorRT provider is left out.
+install_gpu_build() {
+  local dir="$cache/onnxruntime-gpu" stamp="com.github.asus4.onnxruntime@0.4.9"
+  local -A want=([libonnxruntime.so]=28497752 [libonnxruntime_providers_shared.so]=14632
+    [libonnxruntime_providers_cuda.so]=229780440)
+  local ok=1 f
+  [ "$(cat "$dir/.version" 2>/dev/null)" = "$stamp" ] || ok=0
+  for f in "${!want[@]}"; do
+    [ "$(stat -c %s "$dir/$f" 2>/dev/null)" = "${want[$f]}" ] || ok=0
+  done
+  [ $ok = 1 ] && return 0
+  log "fetching the GPU build of ONNX Runtime (about 330 MB from npm, 258 MB kept)"
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent --cache "$tmp/npm-cache" com.github.asus4.onnxruntime@0.4.9 com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 >/dev/null)
+  rm -rf "$dir.new"; mkdir -p "$dir.new"
+  tar --no-same-owner -xzf "$tmp"/com.github.asus4.onnxruntime-0.4.9.tgz -C "$dir.new" --strip-components=4 \
+    package/Plugins/Linux/x64/libonnxruntime.so package/Plugins/Linux/x64/libonnxruntime_providers_shared.so
+  tar --no-same-owner -xzf "$tmp"/com.github.asus4.onnxruntime.linux-x64-gpu-0.4.9.tgz -C "$dir.new" --strip-components=4 \
+    package/Plugins/Linux/x64/libonnxruntime_providers_cuda.so
+  tar -xzf "$tmp"/com.github.asus4.onnxruntime-0.4.9.tgz -O package/LICENSE >"$dir.new/LICENSE"
+  rm -rf "$tmp"
+  for f in "${!want[@]}"; do
+    local got; got=$(stat -c %s "$dir.new/$f")
+    [ "$got" = "${want[$f]}" ] || { log "$f from npm has $got bytes, expected ${want[$f]}"; exit 1; }
+  done
+  ln -sf libonnxruntime.so "$dir.new/libonnxruntime.so.1"
+  echo "$stamp" >"$dir.new/.version"
+  rm -rf "$dir"; mv "$dir.new" "$dir"
+}
+if [ $want_gpu = 1 ]; then install_gpu_build; fi
+
 log "ready: $cache"

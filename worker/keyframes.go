@@ -37,6 +37,10 @@ type KeyframesHandler struct {
 	Roots    Roots
 	Client   Enqueuer
 	FollowUp FollowUp
+	// Room, when set, is asked before the follow-up tasks are enqueued; an error (Redis within
+	// its reserve of maxmemory) fails the task as transient, so it runs again once the fleet
+	// has drained, rather than filling Redis to where the workers cannot take tasks at all.
+	Room func(ctx context.Context) error
 }
 
 // Handle runs one keyframes task.
@@ -78,6 +82,11 @@ func (h *KeyframesHandler) Handle(ctx context.Context, p *tasks.KeyframesPayload
 func (h *KeyframesHandler) spawn(ctx context.Context, p *tasks.KeyframesPayload, frames []keyframes.Frame) (int, error) {
 	if h.Client == nil {
 		return 0, nil
+	}
+	if h.Room != nil && len(frames) > 0 {
+		if err := h.Room(ctx); err != nil {
+			return 0, fmt.Errorf("the follow-up tasks of %s wait: %w", p.Asset.Path, err)
+		}
 	}
 	n := 0
 	for _, f := range frames {

@@ -20,6 +20,7 @@ func (a *app) enqueueCmd() *cobra.Command {
 		spec, kinds        string
 		all, dryRun, asJSN bool
 		workers            int
+		maxPending         int
 	)
 	cmd := &cobra.Command{
 		Use:   "enqueue --catalog dir:PATH|jsonl:FILE|vlmph:DB",
@@ -39,7 +40,12 @@ again over an unchanged catalog adds nothing.`,
 			if err != nil {
 				return usageError{err}
 			}
-			cfg, err := a.load(nil)
+			cfg, err := a.load(func(c *configs.Config) error {
+				if cmd.Flags().Changed("max-pending") {
+					c.Enqueue.MaxPending = maxPending
+				}
+				return nil
+			})
 			if err != nil {
 				return err
 			}
@@ -66,7 +72,8 @@ again over an unchanged catalog adds nothing.`,
 			}
 			versions, unavailable := inference.Versions(cfg)
 			opts := enqueuer.Options{Kinds: ks, Versions: versions, Unavailable: unavailable,
-				Task: taskOptions(cfg), All: all, DryRun: dryRun, Workers: workers, Log: a.log}
+				Task: taskOptions(cfg), All: all, DryRun: dryRun, Workers: workers, Log: a.log,
+				MaxPending: cfg.Enqueue.MaxPending, Fanout: cfg.Keyframes.MaxFrames}
 			if !asJSN && isTerminal(os.Stderr) {
 				opts.Progress = newProgress(os.Stderr)
 			}
@@ -98,6 +105,7 @@ again over an unchanged catalog adds nothing.`,
 	f.BoolVar(&dryRun, "dry-run", false, "plan and count without writing to Redis")
 	f.BoolVar(&asJSN, "json", false, "print the summary as one JSON document")
 	f.IntVar(&workers, "workers", 8, "goroutines that send batches of tasks to Redis at once")
+	f.IntVar(&maxPending, "max-pending", 0, "keep each queue's backlog at most this many tasks, waiting for the fleet while one is full (0: no limit; config enqueue.max_pending)")
 	return cmd
 }
 

@@ -62,7 +62,7 @@ face models, and prints for each the --top most similar stored faces of the same
 	}
 	similar.Flags().IntVar(&top, "top", 5, "matches per face of the photo")
 	similar.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
-	cmd.AddCommand(similar, a.facesEvalCmd())
+	cmd.AddCommand(similar, a.facesRunCmd(), a.facesEvalCmd())
 	return cmd
 }
 

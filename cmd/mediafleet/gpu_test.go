@@ -52,6 +52,8 @@ func TestGPUQueuesFallBackToCPU(t *testing.T) {
 	_, errOut, err = e.run("--config", cfg, "worker", "--until-empty")
 	require.NoError(t, err, errOut)
 	require.Contains(t, errOut, "run on the CPU")
+	require.Contains(t, errOut, "ONNX Runtime cpu build 1.30.0 (", "one line names the build")
+	require.Contains(t, errOut, "), execution provider CPU, on the CPU because the faces queue asks for a GPU and this worker has none")
 	var d showDoc
 	e.json(&d, "show", photo)
 	require.Len(t, d.Faces, 1, "astronaut.png holds one face")

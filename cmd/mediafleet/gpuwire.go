@@ -10,13 +10,16 @@ import (
 	"github.com/mediafleet/mediafleet/gpu"
 )
 
-// gpuSetup is a worker's GPU: the provider that reads it, the pinned device, the CUDA ordinal
-// ONNX Runtime gets, and the VRAM admission of its GPU queues. A nil *gpuSetup is CPU mode.
+// gpuSetup is a worker's GPU: the provider that reads it, the pinned device and its driver, the
+// CUDA ordinal ONNX Runtime gets, and the VRAM admission of its GPU queues. A nil *gpuSetup is
+// CPU mode.
 type gpuSetup struct {
 	provider  gpu.Provider
 	dev       gpu.DeviceInfo
+	driver    gpu.Driver
 	ordinal   int
 	admission *gpu.Admission
+	onCPU     map[string]bool // GPU queues that fell back to the CPU, with the reason logged
 }
 
 // gpuQueues lists the queues configured with device: gpu.
@@ -73,13 +76,26 @@ func (a *app) setupGPU(ctx context.Context, cfg *configs.Config) (*gpuSetup, err
 		p.Close()
 		return nil, err
 	}
-	a.log.Info().Str("gpu", dev.String()).Int64("free_mib", dev.FreeMiB()).Strs("queues", queues).Msg("pinned to GPU")
-	return &gpuSetup{provider: p, dev: dev, ordinal: ordinal, admission: adm}, nil
+	drv, err := gpu.DriverOf(p)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("the NVIDIA driver's version could not be read")
+	}
+	a.log.Info().Str("gpu", dev.String()).Int64("free_mib", dev.FreeMiB()).Strs("queues", queues).
+		Str("driver", drv.Version).Str("driver_cuda", drv.CUDAVersion).Msg("pinned to GPU")
+	return &gpuSetup{provider: p, dev: dev, driver: drv, ordinal: ordinal, admission: adm, onCPU: map[string]bool{}}, nil
 }
 
 // onGPU tells whether a queue runs on the pinned GPU.
 func (g *gpuSetup) onGPU(cfg *configs.Config, queue string) bool {
-	return g != nil && cfg.Queues[queue].Device == "gpu"
+	return g != nil && cfg.Queues[queue].Device == "gpu" && !g.onCPU[queue]
+}
+
+// runOnCPU records that a GPU queue runs on the CPU after all (its backend could not use the
+// GPU and said why); it is called while the worker is built, before the queues run.
+func (g *gpuSetup) runOnCPU(queue string) {
+	if g != nil {
+		g.onCPU[queue] = true
+	}
 }
 
 // device names where a queue's tasks run, for the registry.

@@ -14,8 +14,6 @@ import (
 	"github.com/mediafleet/mediafleet/gpu"
 	"github.com/mediafleet/mediafleet/inference"
 	"github.com/mediafleet/mediafleet/inference/captions"
-	"github.com/mediafleet/mediafleet/inference/faces"
-	"github.com/mediafleet/mediafleet/inference/ort"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker"
 )
@@ -27,29 +25,16 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 	rdb redis.UniversalClient, roots worker.Roots, g *gpuSetup, m *worker.Metrics) (asynq.Handler, func(), error) {
 	switch kind {
 	case tasks.Faces:
-		rt, err := ort.Open(ort.Config{LibraryPath: cfg.Faces.ORTLib}, a.log)
+		fr, err := a.openFaces(cfg, g, m.ObserveBatch)
 		if err != nil {
 			return nil, nil, fmt.Errorf("queue faces: %w", err)
 		}
-		fc := inference.Faces(cfg)
-		fc.Batch.OnBatch = m.ObserveBatch
-		if g.onGPU(cfg, "faces") {
-			fc.CUDADevice = g.ordinal
-			fc.RequireGPU = cfg.Worker.RequireGPU
-		}
-		sw, err := worker.NewSwappableFaces(func() (worker.FacePipeline, error) { return faces.New(rt, fc, a.log) })
-		if err != nil {
-			rt.Close()
-			return nil, nil, fmt.Errorf("queue faces: %w", err)
-		}
-		a.log.Info().Str("onnxruntime", rt.Version()).Str("model_version", inference.FacesVersion(cfg)).
-			Bool("gpu", g.onGPU(cfg, "faces")).Msg("face models loaded")
-		h := &worker.FacesHandler{Faces: sw, Store: st, Roots: roots, OnRejected: m.ObserveRejected}
+		h := &worker.FacesHandler{Faces: fr.pipeline, Store: st, Roots: roots, OnRejected: m.ObserveRejected}
 		if cfg.Faces.SaveCrops {
 			h.CropDir = filepath.Join(cfg.DataDir, "faces")
 		}
 		if g.onGPU(cfg, "faces") {
-			rec := gpu.NewRecoverer(a.log, sw.Rebuild)
+			rec := gpu.NewRecoverer(a.log, fr.pipeline.Rebuild)
 			need := int64(cfg.Queues["faces"].VRAMMiB)
 			h.Guard = func(ctx context.Context, run func(context.Context) error) error {
 				release, err := g.admission.Reserve(ctx, need)
@@ -60,7 +45,7 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 				return rec.Do(ctx, run)
 			}
 		}
-		return worker.Adapt(h.Handle), func() { sw.Close(); rt.Close() }, nil
+		return worker.Adapt(h.Handle), fr.close, nil
 	case tasks.Captions:
 		if cfg.Captions.Backend == "" {
 			a.log.Warn().Msg("captions queue not served: no caption backend configured (set captions.backend and captions.url, or MEDIAFLEET_CAPTION_BACKEND and MEDIAFLEET_CAPTION_URL)")

@@ -44,6 +44,8 @@ type env struct {
 	dataDir string
 	lib     string
 	extra   []string
+	// ownRedis is set when the test runs its own redis-server, gone by cleanup time.
+	ownRedis bool
 }
 
 func newEnv(t *testing.T) *env {
@@ -54,7 +56,9 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, os.MkdirAll(e.lib, 0o755))
 	t.Cleanup(func() {
 		// Leave no queues behind in the shared Redis.
-		cleanupQueues(t, e.redis, e.prefix)
+		if !e.ownRedis {
+			cleanupQueues(t, e.redis, e.prefix)
+		}
 	})
 	return e
 }

@@ -26,8 +26,12 @@ func newProgress(w io.Writer) func(enqueuer.Summary) {
 	return func(s enqueuer.Summary) {
 		mu.Lock()
 		defer mu.Unlock()
-		bar.Describe(fmt.Sprintf("enqueue: %d tasks new, %d queued, %d done, %d skipped, %d errors",
-			s.Enqueued, s.AlreadyQueued, s.AlreadyDone, s.Skipped, s.Errors))
+		if s.Waiting != nil {
+			bar.Describe(fmt.Sprintf("enqueue: %d tasks new; %s", s.Enqueued, s.Waiting))
+		} else {
+			bar.Describe(fmt.Sprintf("enqueue: %d tasks new, %d queued, %d done, %d skipped, %d errors",
+				s.Enqueued, s.AlreadyQueued, s.AlreadyDone, s.Skipped, s.Errors))
+		}
 		_ = bar.Set64(int64(s.Assets))
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/mediafleet/mediafleet/inference/captions"
 	"github.com/mediafleet/mediafleet/inference/faces"
 	"github.com/mediafleet/mediafleet/inference/keyframes"
+	"github.com/mediafleet/mediafleet/internal/redisfull"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker"
 	"github.com/mediafleet/mediafleet/worker/stats"
@@ -147,6 +149,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 				return fail(fmt.Errorf("queue keyframes: %w", err))
 			}
 			kh := &worker.KeyframesHandler{Extractor: ex, Store: st, DataDir: cfg.DataDir, Roots: roots, Client: client,
+				Room:     func(ctx context.Context) error { return redisfull.Room(ctx, rdb) },
 				FollowUp: worker.FollowUp{Versions: versions, Options: taskOptions(cfg)}}
 			h = worker.Adapt(kh.Handle)
 		case tasks.Persons:

@@ -128,26 +128,41 @@ func TestSemaphoreDeadHolderFreesSlotAfterLease(t *testing.T) {
 	assert.True(t, errors.Is(err, redis.Nil), "the dead holder was reaped: %v", err)
 }
 
+// TestSemaphoreRefreshKeepsSlot holds the only slot past the moment its first lease would
+// have ended: the holder's refreshes must have moved the lease on and kept everyone else out.
+// It waits on Redis's own clock passing that moment, not on a sleep of the test's.
 func TestSemaphoreRefreshKeepsSlot(t *testing.T) {
 	t.Parallel()
-	const lease = 1500 * time.Millisecond
+	const lease = 6 * time.Second // refreshed every 2 s: a loaded machine has seconds to spare
+	ctx := context.Background()
 	rdb := redisClient(t)
 	s := newSem(t, rdb, "", 1, lease)
-	release, err := s.Acquire(context.Background())
+	release, err := s.Acquire(ctx)
 	require.NoError(t, err)
-	// Held for three leases: the refresher must keep everyone else out all along.
-	deadline := time.Now().Add(3 * lease)
-	for time.Now().Before(deadline) {
-		ok, err := s.try(context.Background(), "intruder")
-		require.NoError(t, err)
-		require.False(t, ok, "the slot was lost while its holder was alive")
-		time.Sleep(100 * time.Millisecond)
-	}
+	holders, err := rdb.ZRangeWithScores(ctx, s.cfg.Key, 0, -1).Result()
+	require.NoError(t, err)
+	require.Len(t, holders, 1)
+	firstExpiry := int64(holders[0].Score)
+	ok, err := s.try(ctx, "intruder")
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	require.Eventually(t, func() bool {
+		now, err := rdb.Time(ctx).Result()
+		return err == nil && now.UnixMilli() > firstExpiry+200
+	}, time.Minute, 50*time.Millisecond, "Redis's clock passes the first lease's end")
+	score, err := rdb.ZScore(ctx, s.cfg.Key, holders[0].Member.(string)).Result()
+	require.NoError(t, err, "the holder is still there")
+	require.Greater(t, int64(score), firstExpiry, "its lease was refreshed")
+	ok, err = s.try(ctx, "intruder")
+	require.NoError(t, err)
+	require.False(t, ok, "the slot was lost while its holder was alive")
+
 	release()
-	ok, err := s.try(context.Background(), "intruder")
+	ok, err = s.try(ctx, "intruder")
 	require.NoError(t, err)
 	assert.True(t, ok, "the released slot went to the queued intruder")
-	ok, err = s.try(context.Background(), "latecomer")
+	ok, err = s.try(ctx, "latecomer")
 	require.NoError(t, err)
 	assert.False(t, ok)
 }

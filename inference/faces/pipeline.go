@@ -86,6 +86,10 @@ func New(rt *ort.Runtime, cfg Config, log zerolog.Logger) (*Pipeline, error) {
 	return p, nil
 }
 
+// Provider is where the pipeline's models run: "CPU" or "CUDA:<id>" (all three sessions are
+// made with the same device settings; this is the detector's).
+func (p *Pipeline) Provider() string { return p.det.sess.Provider() }
+
 // ModelVersion is the configuration's Version, recorded with every face.
 func (p *Pipeline) ModelVersion() string { return p.version }
 

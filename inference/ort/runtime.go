@@ -20,27 +20,39 @@ const SetupHint = "go tool task setup"
 type Config struct {
 	// LibraryPath is the path of libonnxruntime.so.1; empty means DefaultLibraryPath().
 	LibraryPath string
+	// CUDAProvider, when set, is a CUDA execution provider library (libonnxruntime_providers_cuda.so
+	// of the GPU build) to register with ONNX Runtime; sessions asking for a CUDA device then use
+	// it. Load its CUDA libraries first ([LoadCUDA], or [ChooseBuild] which does). A provider
+	// that does not register is not an error here: sessions asking for CUDA get the reason.
+	CUDAProvider string
 }
 
 // Runtime is one handle on the process-wide ONNX Runtime environment. Every Open must be
 // matched by a Close; the environment is torn down when the last handle closes. Sessions
 // must be closed before the Runtime that made them.
 type Runtime struct {
-	log      zerolog.Logger
-	path     string
-	version  string
-	once     sync.Once // guards Close
-	cudaWarn sync.Once // one warning per Runtime when CUDA falls back to the CPU
+	log          zerolog.Logger
+	path         string
+	version      string
+	cudaProvider string    // the registered CUDA provider library; empty when none
+	cudaErr      error     // why cudaProvider did not register
+	once         sync.Once // guards Close
+	cudaWarn     sync.Once // one warning per Runtime when CUDA falls back to the CPU
 }
 
 // env is the process-wide state behind every Runtime: onnxruntime_go keeps one global
 // environment, so its loading and teardown are reference counted here.
 var env struct {
-	mu      sync.Mutex
-	refs    int
-	path    string
-	version string
+	mu           sync.Mutex
+	refs         int
+	path         string
+	version      string
+	cudaProvider string
+	cudaErr      error
 }
+
+// cudaRegistration is the name the CUDA provider library is registered under.
+const cudaRegistration = "mediafleet-cuda"
 
 // DefaultLibraryPath is where the setup task puts the ONNX Runtime library in the per-user
 // cache (${XDG_CACHE_HOME:-$HOME/.cache}/mediafleet/onnxruntime). It returns the first of the
@@ -81,16 +93,29 @@ func Open(cfg Config, log zerolog.Logger) (*Runtime, error) {
 		if env.path != abs {
 			return nil, fmt.Errorf("ONNX Runtime is already loaded from %s in this process; cannot also load %s", env.path, abs)
 		}
+		if env.cudaProvider != cfg.CUDAProvider {
+			return nil, fmt.Errorf("ONNX Runtime is already loaded in this process with CUDA provider %q; cannot also use %q", env.cudaProvider, cfg.CUDAProvider)
+		}
 	} else {
 		onnx.SetSharedLibraryPath(abs)
 		if err := onnx.InitializeEnvironment(); err != nil {
 			return nil, fmt.Errorf("loading ONNX Runtime library %s: %w", abs, err)
 		}
+		// Builds with telemetry compiled in would otherwise try to send it.
+		if err := onnx.DisableTelemetry(); err != nil {
+			log.Debug().Err(err).Msg("ONNX Runtime telemetry could not be turned off")
+		}
 		env.path, env.version = abs, onnx.GetVersion()
-		log.Info().Str("library", abs).Str("version", env.version).Msg("ONNX Runtime loaded")
+		env.cudaProvider, env.cudaErr = cfg.CUDAProvider, nil
+		if cfg.CUDAProvider != "" {
+			if err := onnx.RegisterExecutionProviderLibrary(cudaRegistration, cfg.CUDAProvider); err != nil {
+				env.cudaErr = fmt.Errorf("registering the CUDA provider %s: %w", cfg.CUDAProvider, err)
+			}
+		}
+		log.Info().Str("library", abs).Str("version", env.version).Str("cuda_provider", cfg.CUDAProvider).Msg("ONNX Runtime loaded")
 	}
 	env.refs++
-	return &Runtime{log: log, path: abs, version: env.version}, nil
+	return &Runtime{log: log, path: abs, version: env.version, cudaProvider: env.cudaProvider, cudaErr: env.cudaErr}, nil
 }
 
 // Close releases this handle; the last Close tears the environment down. Closing twice
@@ -102,8 +127,11 @@ func (r *Runtime) Close() error {
 		defer env.mu.Unlock()
 		env.refs--
 		if env.refs == 0 {
-			err = onnx.DestroyEnvironment()
-			env.path, env.version = "", ""
+			if env.cudaProvider != "" && env.cudaErr == nil {
+				err = onnx.UnregisterExecutionProviderLibrary(cudaRegistration)
+			}
+			err = errors.Join(err, onnx.DestroyEnvironment())
+			env.path, env.version, env.cudaProvider, env.cudaErr = "", "", "", nil
 		}
 	})
 	return err

@@ -113,7 +113,7 @@ func (r *Runtime) createOn(path string, in, out []string, threads, device int) (
 		}
 	}
 	if device >= 0 {
-		if err := appendCUDA(opts, device); err != nil {
+		if err := r.appendCUDA(opts, device); err != nil {
 			return nil, err
 		}
 	}
@@ -124,7 +124,15 @@ func (r *Runtime) createOn(path string, in, out []string, threads, device int) (
 	return sess, nil
 }
 
-func appendCUDA(opts *onnx.SessionOptions, device int) error {
+// appendCUDA adds the CUDA execution provider on device: the registered provider library of
+// the GPU build when there is one, else the CUDA entry point built into the loaded library.
+func (r *Runtime) appendCUDA(opts *onnx.SessionOptions, device int) error {
+	if r.cudaProvider != "" {
+		if r.cudaErr != nil {
+			return r.cudaErr
+		}
+		return appendEPDevice(r.path, opts, cudaEP, strconv.Itoa(device))
+	}
 	cuda, err := onnx.NewCUDAProviderOptions()
 	if err != nil {
 		return fmt.Errorf("CUDA provider options: %w", err)

@@ -81,6 +81,24 @@ func ORTLib(t testing.TB) string {
 	return mustExist(t, filepath.Join(CacheDir(), "onnxruntime", "libonnxruntime.so.1"), "ONNX Runtime library")
 }
 
+// GPUBuild is the GPU build of ONNX Runtime that `go tool task setup:gpu` installs: its core
+// (MEDIAFLEET_ORT_GPU_LIB, else the setup cache's) and the CUDA provider beside it.
+func GPUBuild(t testing.TB) (lib, cudaProvider string) {
+	t.Helper()
+	lib = os.Getenv("MEDIAFLEET_ORT_GPU_LIB")
+	if lib == "" {
+		lib = filepath.Join(CacheDir(), "onnxruntime-gpu", "libonnxruntime.so")
+	}
+	if st, err := os.Stat(lib); err != nil || st.Size() == 0 {
+		t.Fatalf("GPU build of ONNX Runtime %s is missing: run `%s:gpu`", lib, SetupHint)
+	}
+	cudaProvider = filepath.Join(filepath.Dir(lib), "libonnxruntime_providers_cuda.so")
+	if st, err := os.Stat(cudaProvider); err != nil || st.Size() == 0 {
+		t.Fatalf("CUDA provider %s of the GPU build is missing: run `%s:gpu`", cudaProvider, SetupHint)
+	}
+	return lib, cudaProvider
+}
+
 // ModelsDir is the folder holding fr_detect.onnx, fr_landmark.onnx and fr_feature.onnx:
 // MEDIAFLEET_MODELS_DIR, else the setup cache's models folder.
 func ModelsDir(t testing.TB) string {

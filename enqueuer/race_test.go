@@ -1,5 +1,0 @@
-//go:build race
-
-package enqueuer
-
-const raceEnabled = true

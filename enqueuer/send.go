@@ -1,0 +1,110 @@
+package enqueuer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/mediafleet/mediafleet/internal/redisfull"
+	"github.com/mediafleet/mediafleet/tasks"
+)
+
+// sender is one run's way of putting tasks into Redis: batches off the work channel, the
+// backlog bound when there is one, and the tallies.
+type sender struct {
+	e *Enqueuer
+	c *counters
+	// stop ends the run at Redis's first out-of-memory answer.
+	stop func()
+	// mem, when set, stops the run before Redis runs out of memory.
+	mem *memWatch
+	// bounded, bound and wait are set when the run keeps queues at MaxPending.
+	bounded BoundedSender
+	bound   Bound
+	wait    *waiter
+}
+
+// loop takes what is waiting on work, up to SendBatch tasks, and sends it in one go.
+func (s sender) loop(ctx context.Context, work <-chan tasks.Envelope) {
+	batch := make([]tasks.Envelope, 0, s.e.opt.SendBatch)
+	for first := range work {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < s.e.opt.SendBatch {
+			select {
+			case t, ok := <-work:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, t)
+			default:
+				break fill
+			}
+		}
+		if s.e.opt.DryRun {
+			s.c.enqueued.Add(int64(len(batch)))
+			continue
+		}
+		s.send(ctx, batch)
+	}
+}
+
+// send sends one batch. Tasks refused for a full queue are offered again every Poll until
+// they go in or the run stops.
+func (s sender) send(ctx context.Context, batch []tasks.Envelope) {
+	for len(batch) > 0 {
+		if s.mem != nil {
+			var full *RedisFullError
+			if err := s.mem.room(ctx, len(batch)); errors.As(err, &full) {
+				s.c.redisFull(full)
+				s.stop()
+				return
+			}
+		}
+		var errs []error
+		if s.bounded != nil {
+			errs = s.bounded.SendBounded(ctx, batch, s.bound)
+		} else {
+			errs = s.e.client.Send(ctx, batch)
+		}
+		held := batch[:0]
+		var fullQueue string
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				s.c.enqueued.Add(1)
+			case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
+				s.c.already.Add(1)
+			case errors.Is(err, ErrQueueFull):
+				held = append(held, batch[i])
+				var qf *QueueFullError
+				if errors.As(err, &qf) && fullQueue == "" {
+					fullQueue = qf.Queue
+				}
+			case redisfull.IsOOM(err):
+				s.c.redisFull(s.mem.oom(ctx, err))
+				s.stop()
+			case ctx.Err() != nil:
+				// Stopped (Ctrl-C, or Redis full): the task was not sent, which is no error.
+			default:
+				s.c.fail(fmt.Errorf("enqueue %s: %w", batch[i].ID, err))
+			}
+		}
+		if len(held) == 0 {
+			if s.wait != nil {
+				s.wait.clear()
+			}
+			return
+		}
+		s.wait.full(ctx, fullQueue)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(s.e.opt.Poll):
+		}
+		batch = held
+	}
+}
