@@ -25,9 +25,8 @@ import (
 )
 
 // smallLibrary links one small JPEG n times under dir: n photos of distinct paths.
-func smallLibrary(t *testing.T, dir string, n int) {
+func smallLibrary(t testing.TB, dir string, n int) {
 	t.Helper()
-	require.NoError(t, os.MkdirAll(dir, 0o755))
 	src := filepath.Join(t.TempDir(), "tiny.jpg")
 	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
 	for i := range img.Pix {
@@ -38,6 +37,14 @@ func smallLibrary(t *testing.T, dir string, n int) {
 	require.NoError(t, err)
 	require.NoError(t, jpeg.Encode(f, img, nil))
 	require.NoError(t, f.Close())
+	linkLibrary(t, src, dir, n)
+}
+
+// linkLibrary links src n times under dir as p00000.jpg, p00001.jpg, ...: n photos of
+// distinct paths (and so distinct asset keys) for the price of one file.
+func linkLibrary(t testing.TB, src, dir string, n int) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dir, 0o755))
 	for i := range n {
 		require.NoError(t, os.Link(src, filepath.Join(dir, fmt.Sprintf("p%05d.jpg", i))))
 	}

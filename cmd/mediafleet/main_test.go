@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 
 // env is one test's private world: its Redis prefix, data dir and library folder.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	redis   string
 	prefix  string
 	dataDir string
@@ -48,7 +48,7 @@ type env struct {
 	ownRedis bool
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	root := t.TempDir()
 	e := &env{t: t, redis: testenv.RedisURL(t), prefix: testenv.Prefix(t),
@@ -101,7 +101,7 @@ func (e *env) json(v any, args ...string) {
 	require.NoError(e.t, json.Unmarshal([]byte(out), v), out)
 }
 
-func cleanupQueues(t *testing.T, redisURL, prefix string) {
+func cleanupQueues(t testing.TB, redisURL, prefix string) {
 	opt, err := configs.ParseRedisURL(redisURL)
 	if err != nil {
 		return

@@ -148,6 +148,16 @@ func (c *client) newError(path string, status int, msg string, err error) *Error
 	return &Error{Path: path, Backend: c.cfg.Backend, URL: c.base, Status: status, Message: msg, Err: err}
 }
 
+// serverNow is the moment the server answered, by its own Date header when it sent one: a
+// Retry-After date is the server's clock, so measuring it against the server's Date keeps a
+// skewed or slow client from shortening the wait.
+func serverNow(h http.Header) time.Time {
+	if t, err := http.ParseTime(h.Get("Date")); err == nil {
+		return t
+	}
+	return time.Now()
+}
+
 // statusError classifies a non-success answer, quoting the server.
 func (c *client) statusError(path string, r *response) *Error {
 	msg := serverMessage(r.body)
@@ -155,7 +165,7 @@ func (c *client) statusError(path string, r *response) *Error {
 		msg = "(empty reply)"
 	}
 	e := c.newError(path, r.status, truncate(msg), nil)
-	e.RetryAfter = parseRetryAfter(r.header.Get("Retry-After"), time.Now())
+	e.RetryAfter = parseRetryAfter(r.header.Get("Retry-After"), serverNow(r.header))
 	e.OutOfMemory = outOfMemory(r.status, msg)
 	e.TooLarge = tooLarge(r.status, msg)
 	e.Permanent = !transientStatus(r.status) && !e.OutOfMemory

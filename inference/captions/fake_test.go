@@ -35,7 +35,10 @@ type fakeVLM struct {
 	model   string
 	apiKey  string        // when set, requests must carry it
 	delay   time.Duration // time each caption takes
-	caption string
+	// holdFirst, when above 0, holds the first caption request until that many are in
+	// flight at once: a test that the callers can reach a concurrency, on any machine.
+	holdFirst int64
+	caption   string
 	// faults returns the fault for the n-th caption request (1-based), nil for a normal answer.
 	faults     func(n int) *fault
 	skipDecode bool // benchmarks: do not decode images
@@ -138,6 +141,15 @@ func (f *fakeVLM) caption1(w http.ResponseWriter, r *http.Request) {
 	var ft *fault
 	if f.faults != nil {
 		ft = f.faults(n)
+	}
+	if n == 1 && f.holdFirst > 0 {
+		for f.inflight.Load() < f.holdFirst {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
 	}
 	if ft != nil && ft.hang {
 		select {
