@@ -26,6 +26,8 @@ type Config struct {
 	Captions    CaptionsConfig         `yaml:"captions"`
 	Dashboard   DashboardConfig        `yaml:"dashboard"`
 	Enqueue     EnqueueConfig          `yaml:"enqueue"`
+	Persons     PersonsConfig          `yaml:"persons"`
+	Writeback   WritebackConfig        `yaml:"writeback"`
 }
 
 // EnqueueConfig is how enqueue feeds Redis.
@@ -136,4 +138,31 @@ type DashboardConfig struct {
 	BasicUser     string `yaml:"basic_user"`
 	BasicPassword string `yaml:"basic_password"`
 	ReadOnly      bool   `yaml:"read_only"`
+}
+
+// PersonsConfig is how stored faces are grouped into persons.
+type PersonsConfig struct {
+	// JoinThreshold is the cosine similarity to a person's centroid at which a face joins it.
+	JoinThreshold float64 `yaml:"join_threshold"`
+	// MinFaces is how many similar unassigned faces it takes to start a new person.
+	MinFaces int `yaml:"min_faces"`
+	// MergeThreshold is the similarity of two persons' centroids at which they merge.
+	MergeThreshold float64 `yaml:"merge_threshold"`
+	// Batch is the most new faces one transaction of a pass takes.
+	Batch int `yaml:"batch"`
+	// Window is how long faces tasks collect before the persons pass they plan runs.
+	Window time.Duration `yaml:"window"`
+}
+
+// WritebackConfig is how results are written into a vlmPhotoHouse catalog.
+type WritebackConfig struct {
+	// Derived is that app's derived folder as its catalog names it (E:/VLM_DATA/derived);
+	// path_map rules say where this machine writes it.
+	Derived string `yaml:"derived"`
+	// QualityTier is the quality_tier of the captions written (fast, balanced, quality);
+	// empty: inferred from the caption model's name, as that app does.
+	QualityTier string `yaml:"quality_tier"`
+	// Every, when set, repeats the write-back at this interval until stopped, so results flow
+	// back as tasks complete.
+	Every time.Duration `yaml:"every"`
 }

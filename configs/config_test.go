@@ -17,7 +17,7 @@ func TestDefaultsValidate(t *testing.T) {
 	c, err := Load("", env(nil))
 	require.NoError(t, err)
 	require.NoError(t, c.Validate())
-	require.Equal(t, []string{"keyframes", "faces", "captions"}, c.QueueNames())
+	require.Equal(t, []string{"keyframes", "faces", "captions", "persons"}, c.QueueNames())
 	require.Equal(t, 30*time.Second, c.Worker.ShutdownGrace)
 	require.Equal(t, filepath.Join(".mediafleet", "mediafleet.db"), c.StorePath())
 }

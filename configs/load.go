@@ -171,7 +171,7 @@ func (c *Config) SetQueues(spec string) error {
 		name = strings.TrimSpace(name)
 		q, known := c.Queues[name]
 		if !known {
-			return fmt.Errorf("unknown queue %q in %q: the queues are keyframes, faces and captions", name, spec)
+			return fmt.Errorf("unknown queue %q in %q: the queues are keyframes, faces, captions and persons", name, spec)
 		}
 		if hasN {
 			v, err := strconv.Atoi(strings.TrimSpace(n))

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Validate checks the whole configuration and returns every problem found, each as a sentence
@@ -31,9 +32,9 @@ func (c *Config) Validate() error {
 	for _, name := range c.QueueNames() {
 		q := c.Queues[name]
 		switch name {
-		case "keyframes", "faces", "captions":
+		case "keyframes", "faces", "captions", "persons":
 		default:
-			bad("unknown queue %q: the queues are keyframes, faces and captions", name)
+			bad("unknown queue %q: the queues are keyframes, faces, captions and persons", name)
 			continue
 		}
 		if q.Concurrency <= 0 {
@@ -101,6 +102,8 @@ func (c *Config) Validate() error {
 	if e := f.Embedder; e.Model != "" && (e.Version == "" || strings.ContainsAny(e.Version, ": ")) {
 		bad("faces.embedder.version %q: another embedder needs a version without ':' or spaces; it is stored with every embedding", e.Version)
 	}
+	errs = append(errs, c.Persons.validate()...)
+	errs = append(errs, c.Writeback.validate()...)
 	if errs2 := c.Captions.validate(); errs2 != nil {
 		errs = append(errs, errs2...)
 	}
@@ -141,7 +144,7 @@ func (c CaptionsConfig) validate() []error {
 
 // QueueNames lists the configured queues in pipeline order.
 func (c *Config) QueueNames() []string {
-	order := map[string]int{"keyframes": 0, "faces": 1, "captions": 2}
+	order := map[string]int{"keyframes": 0, "faces": 1, "captions": 2, "persons": 3}
 	names := make([]string, 0, len(c.Queues))
 	for n := range c.Queues {
 		names = append(names, n)
@@ -177,4 +180,32 @@ func (c *Config) ModelsPath() string {
 		return c.Faces.ModelsDir
 	}
 	return filepath.Join(CacheDir(), "models")
+}
+
+func (p PersonsConfig) validate() []error {
+	var errs []error
+	if p.JoinThreshold <= 0 || p.JoinThreshold >= 1 || p.MergeThreshold <= 0 || p.MergeThreshold >= 1 {
+		errs = append(errs, fmt.Errorf("persons: join_threshold (%g) and merge_threshold (%g) are cosine similarities between 0 and 1",
+			p.JoinThreshold, p.MergeThreshold))
+	}
+	if p.MinFaces < 1 || p.Batch < 1 {
+		errs = append(errs, fmt.Errorf("persons: min_faces (%d) and batch (%d) must be at least 1", p.MinFaces, p.Batch))
+	}
+	if p.Window < time.Second {
+		errs = append(errs, fmt.Errorf("persons.window %s must be at least 1s", p.Window))
+	}
+	return errs
+}
+
+func (w WritebackConfig) validate() []error {
+	var errs []error
+	switch w.QualityTier {
+	case "", "fast", "balanced", "quality":
+	default:
+		errs = append(errs, fmt.Errorf("writeback.quality_tier %q: use fast, balanced or quality (or leave it empty)", w.QualityTier))
+	}
+	if w.Every < 0 {
+		errs = append(errs, errors.New("writeback.every must not be negative"))
+	}
+	return errs
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/dashboard/control"
 	"github.com/mediafleet/mediafleet/worker/registry"
 	"github.com/mediafleet/mediafleet/worker/stats"
@@ -45,6 +46,8 @@ type Options struct {
 	ArchivedShown int
 	// Log receives a line per action taken.
 	Log zerolog.Logger
+	// People, when set, is the results store whose persons the people page at /people shows.
+	People store.PersonStore
 }
 
 // Handler serves the dashboard: the fleet page at /, its actions under /actions/, JSON at
@@ -100,6 +103,14 @@ func New(o Options) (*Handler, error) {
 	h.mux.HandleFunc("GET /{$}", h.servePage)
 	h.mux.HandleFunc("GET /api/fleet", h.serveJSON)
 	h.mux.HandleFunc("POST /actions/{action}", h.serveAction)
+	if o.People != nil {
+		pp, err := newPeoplePages(o.People)
+		if err != nil {
+			rdb.Close()
+			return nil, err
+		}
+		pp.register(h.mux)
+	}
 
 	var root http.Handler = sameOrigin(h.mux)
 	if o.ReadOnly {

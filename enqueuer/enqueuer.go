@@ -101,7 +101,7 @@ func New(client Sender, done DoneChecker, opt Options) (*Enqueuer, error) {
 		opt.Batch = 500
 	}
 	if len(opt.Kinds) == 0 {
-		opt.Kinds = tasks.AllKinds()
+		opt.Kinds = tasks.AssetKinds()
 	}
 	if done == nil && !opt.All {
 		return nil, errors.New("enqueuer: no results store to check what is done: give one, or plan all with --all")

@@ -42,6 +42,8 @@ apt_install() {
 }
 
 apt_install ffmpeg redis-server libturbojpeg0-dev
+# numpy loads the .npy files the vlmPhotoHouse write-back writes, in its tests.
+apt_install python3-numpy
 if [ $want_browser = 1 ]; then apt_install chromium; fi
 
 # npm_fetch NAME@VERSION DIR FILE...: npm pack + tar (no install scripts) into DIR, once.
@@ -80,6 +82,11 @@ if [ ! -s "$samples/Megamind.avi" ] || [ ! -s "$samples/vtest.avi" ] || [ ! -s "
   cp "$tmp"/x/usr/lib/python3/dist-packages/skimage/data/astronaut.png "$samples/"
   rm -rf "$tmp"
 fi
+# Group photos with 22 faces of 21 people (the demo images of the npm package @vladmandic/face-api,
+# MIT) for measuring how faces cluster into persons: persons/testdata/identities.csv labels them.
+npm_fetch @vladmandic/face-api@1.7.15 "$cache/face-api" demo/sample1.jpg demo/sample2.jpg demo/sample3.jpg \
+  demo/sample4.jpg demo/sample5.jpg demo/sample6.jpg
+
 # The faces evaluation set: photos of people, animals and objects that Debian packages ship
 # (labels: inference/faces/faceeval/labels.json). Each line: target name, package, path in it.
 evalset="$cache/evalset"

@@ -13,25 +13,33 @@ const (
 	Keyframes Kind = "keyframes"
 	Faces     Kind = "faces"
 	Captions  Kind = "captions"
+	// Persons groups the stored faces of one model version into persons. It is not planned
+	// per asset: faces workers plan it once their faces are stored.
+	Persons Kind = "persons"
 )
 
-// AllKinds lists every kind in pipeline order.
-func AllKinds() []Kind { return []Kind{Keyframes, Faces, Captions} }
+// AllKinds lists every kind in pipeline order: each has its own queue.
+func AllKinds() []Kind { return []Kind{Keyframes, Faces, Captions, Persons} }
+
+// AssetKinds lists the kinds planned per asset by the enqueuer, in pipeline order.
+func AssetKinds() []Kind { return []Kind{Keyframes, Faces, Captions} }
 
 // ParseKind turns a user-given name into a Kind, refusing names it does not know.
 func ParseKind(s string) (Kind, error) {
 	k := Kind(strings.TrimSpace(strings.ToLower(s)))
 	switch k {
-	case Keyframes, Faces, Captions:
+	case Keyframes, Faces, Captions, Persons:
 		return k, nil
 	}
-	return "", fmt.Errorf("unknown task kind %q: use keyframes, faces or captions", s)
+	return "", fmt.Errorf("unknown task kind %q: use keyframes, faces, captions or persons", s)
 }
 
-// ParseKinds parses a comma-separated list of kinds; an empty list means all kinds.
+// ParseKinds parses a comma-separated list of the kinds planned per asset; an empty list
+// means all of them. Persons is refused: faces workers plan it, `mediafleet persons cluster`
+// runs it at once.
 func ParseKinds(s string) ([]Kind, error) {
 	if strings.TrimSpace(s) == "" {
-		return AllKinds(), nil
+		return AssetKinds(), nil
 	}
 	var out []Kind
 	seen := map[Kind]bool{}
@@ -39,6 +47,9 @@ func ParseKinds(s string) ([]Kind, error) {
 		k, err := ParseKind(part)
 		if err != nil {
 			return nil, err
+		}
+		if k == Persons {
+			return nil, fmt.Errorf("persons is not planned per asset: faces workers plan it once faces are stored, and `mediafleet persons cluster` runs it now")
 		}
 		if !seen[k] {
 			seen[k] = true

@@ -16,6 +16,9 @@ type backend interface {
 	blobType() string
 	// lockSchema serialises schema creation with other processes, inside q's transaction.
 	lockSchema(ctx context.Context, q querier) error
+	// lockPersons serialises changes to the persons of one face model version with other
+	// processes, inside q's transaction.
+	lockPersons(ctx context.Context, q querier, modelVersion string) error
 	close() error
 }
 

@@ -80,6 +80,12 @@ func (p *pgDB) lockSchema(ctx context.Context, q querier) error {
 	return q.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('mediafleet.store:' || COALESCE(current_schema(), '')))`)
 }
 
+// lockPersons takes a transaction-scoped advisory lock named for the schema and the model
+// version, so clusterers in any process take turns.
+func (p *pgDB) lockPersons(ctx context.Context, q querier, modelVersion string) error {
+	return q.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('mediafleet.persons:' || COALESCE(current_schema(), '') || ':' || $1::text))`, modelVersion)
+}
+
 func (p *pgDB) close() error {
 	p.pool.Close()
 	return nil

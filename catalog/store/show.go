@@ -13,7 +13,7 @@ func (s *sqlStore) Show(ctx context.Context, path string) (*AssetView, error) {
 	var v *AssetView
 	err := s.b.tx(ctx, false, func(q querier) error {
 		var err error
-		v, err = showAsset(ctx, q, path)
+		v, err = showAsset(ctx, q, "path", path)
 		return err
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -25,11 +25,29 @@ func (s *sqlStore) Show(ctx context.Context, path string) (*AssetView, error) {
 	return v, nil
 }
 
-func showAsset(ctx context.Context, q querier, path string) (*AssetView, error) {
+// ShowKey returns everything the store holds for the asset recorded under key.
+func (s *sqlStore) ShowKey(ctx context.Context, key string) (*AssetView, error) {
+	var v *AssetView
+	err := s.b.tx(ctx, false, func(q querier) error {
+		var err error
+		v, err = showAsset(ctx, q, "key", key)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("store %s: asset %s: %w", s.where, key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.fail("show asset "+key, err)
+	}
+	return v, nil
+}
+
+// showAsset reads the asset whose column (path or key) holds value.
+func showAsset(ctx context.Context, q querier, column, value string) (*AssetView, error) {
 	v := &AssetView{Keyframes: []Keyframe{}, Faces: []FaceView{}, FaceScans: []FaceScan{}, Captions: []CaptionResult{}}
 	var mtime int64
 	found, err := queryOne(ctx, q, `SELECT key, path, sha256, mime, media, size, mtime FROM assets
-		WHERE path = $1 ORDER BY updated_at DESC, key LIMIT 1`, []any{path},
+		WHERE `+column+` = $1 ORDER BY updated_at DESC, key LIMIT 1`, []any{value},
 		&v.Key, &v.Path, &v.SHA256, &v.Mime, &v.Media, &v.Size, &mtime)
 	if err != nil {
 		return nil, err

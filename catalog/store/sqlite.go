@@ -101,6 +101,9 @@ func (s *sqliteDB) blobType() string { return "BLOB" }
 // every other writer of the file.
 func (s *sqliteDB) lockSchema(context.Context, querier) error { return nil }
 
+// lockPersons has nothing to do: the write transaction began IMMEDIATE.
+func (s *sqliteDB) lockPersons(context.Context, querier, string) error { return nil }
+
 func (s *sqliteDB) close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }

@@ -28,6 +28,9 @@ type Store interface {
 	// EachFace calls fn for every stored face with an embedding of the model version (all
 	// versions when empty), for brute-force similarity search.
 	EachFace(ctx context.Context, modelVersion string, fn func(FaceRow) error) error
+	// ShowKey is Show for the asset recorded under a key.
+	ShowKey(ctx context.Context, key string) (*AssetView, error)
+	PersonStore
 	// Close releases the store's connections.
 	Close() error
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/dashboard"
 )
@@ -21,9 +22,10 @@ func (a *app) dashboardCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "dashboard",
-		Short: "Serve the fleet page, asynqmon at /monitoring, /metrics and /healthz",
-		Long: `Serve the fleet page at /, asynqmon at /monitoring, Prometheus metrics at /metrics and
-/healthz on one address (default 127.0.0.1:8080).
+		Short: "Serve the fleet page, the people page, asynqmon at /monitoring, /metrics and /healthz",
+		Long: `Serve the fleet page at /, the people page at /people (persons of the results store, each
+as a grid of face crops with the files they are in), asynqmon at /monitoring, Prometheus
+metrics at /metrics and /healthz on one address (default 127.0.0.1:8080).
 
 An address other machines can reach needs credentials: MEDIAFLEET_DASHBOARD_TOKEN (send
 "Authorization: Bearer <token>", or log in from a browser with any user name and the token as
@@ -55,8 +57,13 @@ credentials, every route but /healthz asks for them. --read-only turns off every
 			if err != nil {
 				return err
 			}
+			st, err := store.Open(cmd.Context(), cfg.StorePath())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
 			h, err := dashboard.New(dashboard.Options{Redis: opt, Prefix: cfg.QueuePrefix, Credentials: creds,
-				ReadOnly: d.ReadOnly, WindowMinutes: window, Log: a.log})
+				ReadOnly: d.ReadOnly, WindowMinutes: window, Log: a.log, People: st})
 			if err != nil {
 				return err
 			}

@@ -81,8 +81,9 @@ func (a *app) runDemo(ctx context.Context, dir string) error {
 	catalogSpec := "dir:" + lib
 	steps := [][]string{
 		{"enqueue", "--catalog", catalogSpec},
-		{"worker", "--until-empty", "--queues", "keyframes=2,faces=2,captions=1", "--log-level", "warn"},
+		{"worker", "--until-empty", "--queues", "keyframes=2,faces=2,captions=1,persons=1", "--log-level", "warn"},
 		{"status"},
+		{"persons", "list"},
 		{"show", filepath.Join(lib, "Megamind.avi")},
 		{"show", filepath.Join(lib, "messi5.jpg")},
 		{"enqueue", "--catalog", catalogSpec},

@@ -102,7 +102,7 @@ func TestQueuesCLIPauseResumeList(t *testing.T) {
 		} `json:"queues"`
 	}
 	b.json(&list, "queues", "list")
-	require.Len(t, list.Queues, 3)
+	require.Len(t, list.Queues, 4, "keyframes, faces, captions, persons")
 	for _, q := range list.Queues {
 		if q.Kind == "faces" {
 			require.Equal(t, faces, q.Queue)

@@ -58,7 +58,8 @@ func newRoot() *cobra.Command {
 	pf.StringVar(&a.logFormat, "log-format", envOr("MEDIAFLEET_LOG_FORMAT", "auto"), "console, json, or auto (console on a terminal)")
 
 	root.AddCommand(a.enqueueCmd(), a.workerCmd(), a.statusCmd(), a.showCmd(), a.dashboardCmd(),
-		a.facesCmd(), a.workersCmd(), a.gpusCmd(), a.demoCmd(), a.configCmd(), a.queuesCmd())
+		a.facesCmd(), a.workersCmd(), a.gpusCmd(), a.demoCmd(), a.configCmd(), a.queuesCmd(),
+		a.personsCmd(), a.writebackCmd())
 	return root
 }
 

@@ -152,6 +152,9 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 				Room:     func(ctx context.Context) error { return redisfull.Room(ctx, rdb) },
 				FollowUp: worker.FollowUp{Versions: versions, Options: taskOptions(cfg)}}
 			h = worker.Adapt(kh.Handle)
+		case tasks.Persons:
+			ph := &worker.PersonsHandler{Store: st, Params: personsParams(cfg), Batch: cfg.Persons.Batch}
+			h = worker.Adapt(ph.Handle)
 		default:
 			hh, closeFn, err := a.buildInferenceHandler(ctx, cfg, kind, st, rdb, roots, g, w.metrics)
 			if err != nil {
@@ -164,6 +167,10 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 				w.closers = append(w.closers, closeFn)
 			}
 			h = hh
+			if kind == tasks.Faces {
+				pl := &worker.PersonsPlanner{Client: client, Options: taskOptions(cfg)[tasks.Persons], Window: cfg.Persons.Window}
+				h = pl.After(h)
+			}
 		}
 		specs = append(specs, worker.QueueSpec{Kind: kind, Concurrency: q.Concurrency, Handler: h})
 	}

@@ -35,6 +35,8 @@ func RunSuite(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"UnknownAsset", testUnknownAsset},
 		{"InvalidResults", testInvalidResults},
+		{"PersonsRoundTrip", testPersonsRoundTrip},
+		{"PersonsSerialised", testPersonsSerialised},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
