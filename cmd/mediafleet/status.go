@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mediafleet/mediafleet/configs"
-	"github.com/mediafleet/mediafleet/dashboard"
 	"github.com/mediafleet/mediafleet/dashboard/control"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
@@ -82,7 +81,7 @@ func collectStatus(cmd *cobra.Command, cfg *configs.Config, minutes int) ([]queu
 	if err != nil {
 		return nil, err
 	}
-	fc := dashboard.NewForecaster(stats.New(rdb, nil), nil, minutes)
+	fc := stats.NewForecaster(stats.New(rdb, nil), nil, minutes)
 	rows := make([]queueStatus, 0, len(states))
 	for _, st := range states {
 		f, err := fc.Forecast(cmd.Context(), st.Queue, st.Backlog())
