@@ -18,5 +18,5 @@
 // in read-only mode and answers every non-GET request with 403.
 //
 // Throughput and ETA come from one stats.Forecaster over the per-minute tallies, with a
-// clock tests control. Queue actions are package control's, shared with `mediafleet queues`.
+// clock tests control. Queue actions are package internal/queuectl's, shared with `mediafleet queues`.
 package dashboard

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker/registry"
 	"github.com/mediafleet/mediafleet/worker/stats"
@@ -31,7 +31,7 @@ type Fleet struct {
 
 // QueueRow is one queue's counts with its throughput and ETA.
 type QueueRow struct {
-	control.State
+	queuectl.State
 	Forecast stats.Forecast `json:"forecast"`
 }
 

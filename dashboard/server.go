@@ -16,7 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/mediafleet/mediafleet/catalog/store"
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/worker/registry"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
@@ -60,7 +60,7 @@ type Handler struct {
 	mon     *asynqmon.HTTPHandler
 	rdb     redis.UniversalClient
 	insp    *asynq.Inspector
-	ctl     *control.Controller
+	ctl     *queuectl.Controller
 	reg     *registry.Registry
 	fc      *stats.Forecaster
 	page    *template.Template
@@ -88,7 +88,7 @@ func New(o Options) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{opts: o, rdb: rdb, insp: asynq.NewInspector(o.Redis), page: page}
-	h.ctl = control.New(h.insp, o.Prefix)
+	h.ctl = queuectl.New(h.insp, o.Prefix)
 	h.reg = registry.New(rdb, o.Prefix, o.Log)
 	h.fc = stats.NewForecaster(stats.New(rdb, o.Clock), o.Clock, o.WindowMinutes)
 	h.mon = asynqmon.New(asynqmon.Options{RootPath: MonitoringPath, RedisConnOpt: o.Redis, ReadOnly: o.ReadOnly,

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mediafleet/mediafleet/configs"
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
 
@@ -18,7 +18,7 @@ import (
 // the queue's counts (pending, active, scheduled, retry, archived, completed, processed, failed)
 // with its throughput and ETA.
 type queueStatus struct {
-	control.State
+	queuectl.State
 	PerMinute float64 `json:"per_minute"`
 	// ETASeconds is the time left for the backlog at the recent rate; null when nothing
 	// finished lately.
@@ -77,7 +77,7 @@ func collectStatus(cmd *cobra.Command, cfg *configs.Config, minutes int) ([]queu
 		return nil, err
 	}
 	defer rdb.Close()
-	states, err := control.New(insp, cfg.QueuePrefix).List(cmd.Context(), false)
+	states, err := queuectl.New(insp, cfg.QueuePrefix).List(cmd.Context(), false)
 	if err != nil {
 		return nil, err
 	}
