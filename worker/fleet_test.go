@@ -13,7 +13,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -27,7 +27,7 @@ type bundle struct {
 
 func setup(t testing.TB) *bundle {
 	t.Helper()
-	opt, err := configs.ParseRedisURL(testenv.RedisURL(t))
+	opt, err := redisconn.ParseRedisURL(testenv.RedisURL(t))
 	require.NoError(t, err)
 	b := &bundle{redis: opt, prefix: testenv.Prefix(t), client: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
 	t.Cleanup(func() {
