@@ -106,6 +106,9 @@ func judge(r toolRun, tool, path, scratch string) error {
 			return e
 		}
 	}
+	if r.log.refused != "" {
+		return refusedFormat(path, tool, r.log.refused)
+	}
 	all := r.log.everything()
 	switch {
 	case containsAny(all, configPhrases):
