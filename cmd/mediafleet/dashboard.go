@@ -12,6 +12,7 @@ import (
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/dashboard"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
 
@@ -51,10 +52,10 @@ credentials, every route but /healthz asks for them. --read-only turns off every
 			if err := dashboard.CheckListen(d.Listen, creds); err != nil {
 				return err
 			}
-			if err := configs.CheckRedis(cmd.Context(), cfg.RedisURL); err != nil {
+			if err := redisconn.CheckRedis(cmd.Context(), cfg.RedisURL); err != nil {
 				return err
 			}
-			opt, err := configs.ParseRedisURL(cfg.RedisURL)
+			opt, err := redisconn.ParseRedisURL(cfg.RedisURL)
 			if err != nil {
 				return err
 			}

@@ -11,8 +11,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
-	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/internal/queuectl"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 )
 
 func (a *app) queuesCmd() *cobra.Command {
@@ -33,10 +33,10 @@ func (a *app) withQueues(ctx context.Context, fn func(*queuectl.Controller) erro
 	if err != nil {
 		return err
 	}
-	if err := configs.CheckRedis(ctx, cfg.RedisURL); err != nil {
+	if err := redisconn.CheckRedis(ctx, cfg.RedisURL); err != nil {
 		return err
 	}
-	opt, err := configs.ParseRedisURL(cfg.RedisURL)
+	opt, err := redisconn.ParseRedisURL(cfg.RedisURL)
 	if err != nil {
 		return err
 	}

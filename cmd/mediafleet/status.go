@@ -11,6 +11,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/internal/queuectl"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
 
@@ -69,10 +70,10 @@ func (a *app) statusCmd() *cobra.Command {
 }
 
 func collectStatus(cmd *cobra.Command, cfg *configs.Config, minutes int) ([]queueStatus, error) {
-	opt, _ := configs.ParseRedisURL(cfg.RedisURL)
+	opt, _ := redisconn.ParseRedisURL(cfg.RedisURL)
 	insp := asynq.NewInspector(opt)
 	defer insp.Close()
-	rdb, err := configs.OpenRedis(cmd.Context(), cfg.RedisURL)
+	rdb, err := redisconn.OpenRedis(cmd.Context(), cfg.RedisURL)
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/internal/queuectl"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -25,7 +25,7 @@ type bed struct {
 
 func newBed(t *testing.T, extra ...string) *bed {
 	t.Helper()
-	opt, err := configs.ParseRedisURL(testenv.RedisURL(t))
+	opt, err := redisconn.ParseRedisURL(testenv.RedisURL(t))
 	require.NoError(t, err)
 	b := &bed{prefix: testenv.Prefix(t), opt: opt, insp: asynq.NewInspector(opt), client: asynq.NewClient(opt)}
 	b.ctl = queuectl.New(b.insp, b.prefix)
