@@ -41,7 +41,7 @@ const (
 // the same Redis, in turns. "x_vs_bare" is mediafleet's throughput over the bare server's, the
 // median over the pairs of drains (goal at least 0.9).
 func BenchmarkDrain(b *testing.B) {
-	bu := setup(b)
+	bu := newBed(b)
 	opt, err := redis.ParseURL(testenv.RedisURL(b))
 	require.NoError(b, err)
 	rdb := redis.NewClient(opt)

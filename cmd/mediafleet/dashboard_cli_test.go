@@ -25,7 +25,7 @@ import (
 
 // startDashboard runs `mediafleet dashboard` with args and extra environment, waits for its
 // "dashboard listening" line and returns a base URL on 127.0.0.1 and the port it took.
-func startDashboard(t *testing.T, e *env, extraEnv []string, args ...string) string {
+func startDashboard(t *testing.T, e *bed, extraEnv []string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"dashboard"}, args...)...)
 	cmd.Env = append(e.environ(), extraEnv...)
@@ -89,7 +89,7 @@ func send(t *testing.T, method, u string, auth string, form url.Values) (int, st
 
 func TestDashboardCLIRefusesOpenAddressWithoutCredentials(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	cfg := filepath.Join(t.TempDir(), "fleet.yaml")
 	require.NoError(t, os.WriteFile(cfg, []byte("dashboard:\n  listen: 0.0.0.0:0\n"), 0o644))
 	for _, args := range [][]string{{"dashboard", "--listen", "0.0.0.0:0"}, {"--config", cfg, "dashboard"}} {
@@ -116,7 +116,7 @@ func TestDashboardCLIRefusesOpenAddressWithoutCredentials(t *testing.T) {
 
 func TestDashboardCLICredentialsOnOpenAddress(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	e.redis = testenv.OwnRedisURL(t) // asynqmon's listing sees every queue of its database
 	cfg := filepath.Join(t.TempDir(), "fleet.yaml")
 	require.NoError(t, os.WriteFile(cfg, []byte("dashboard:\n  listen: 0.0.0.0:0\n  token: file-token\n"), 0o644))
@@ -140,7 +140,7 @@ func TestDashboardCLICredentialsOnOpenAddress(t *testing.T) {
 
 func TestDashboardCLIReadOnly(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	base := startDashboard(t, e, nil, "--listen", "127.0.0.1:0", "--read-only")
 	q := tasks.QueueName(e.prefix, tasks.Keyframes)
 	require.Equal(t, 200, get(t, "GET", base+"/", "", nil))
