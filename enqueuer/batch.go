@@ -76,20 +76,15 @@ end
 return out
 `)
 
-// asynq's defaults for options not given (client.go).
-const (
-	asynqDefaultMaxRetry = 25
-	asynqDefaultTimeout  = 30 * time.Minute
-)
+// asynqDefaultTimeout is asynq's timeout for a task that gives none (client.go). MaxRetry has no
+// default here: 0 means no retry, as tasks.Envelope.Task also says to asynq.Client.
+const asynqDefaultTimeout = 30 * time.Minute
 
 // encodeMessage is asynq's base.EncodeMessage for a new pending task: the TaskMessage fields
 // type (1), payload (2), id (3), queue (4), retry (5), timeout (8, seconds) and deadline (9, 0:
 // none), zero fields left out as proto3 does.
 func encodeMessage(w tasks.Envelope) []byte {
-	retry := w.MaxRetry
-	if retry <= 0 {
-		retry = asynqDefaultMaxRetry
-	}
+	retry := max(w.MaxRetry, 0)
 	timeout := w.Timeout
 	if timeout <= 0 {
 		timeout = asynqDefaultTimeout

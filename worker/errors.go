@@ -37,8 +37,9 @@ type Delayed interface {
 type Classifier func(error) bool
 
 // mapError is the one place where a handler's error becomes asynq's decision: nil stays nil,
-// permanent errors wrap asynq.SkipRetry (archived at once, reason kept), everything else is
-// returned as is and retried.
+// permanent errors (PermanentError, a task larger than the whole GPU, what a classifier calls
+// permanent) wrap asynq.SkipRetry (archived at once, reason kept), everything else is returned
+// as is and retried.
 func mapError(err error, permanent []Classifier) error {
 	if err == nil {
 		return nil
@@ -47,7 +48,7 @@ func mapError(err error, permanent []Classifier) error {
 		return err
 	}
 	var pe *PermanentError
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) || errors.Is(err, gpu.ErrTaskExceedsGPU) {
 		return archive{err}
 	}
 	for _, isPermanent := range permanent {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -57,10 +58,14 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 
 		start := time.Now()
 		log.Debug().Int("retry", retry).Msg("task started")
-		err := mapError(next.ProcessTask(ctx, t), f.cfg.Permanent)
+		runCtx, cancel, limit := withTaskTimeout(ctx)
+		err := next.ProcessTask(runCtx, t)
+		cancel()
+		err = timedOut(runCtx, ctx, mapError(err, f.cfg.Permanent), assetOf(t.Payload()), limit, retry)
 		took := time.Since(start)
 
-		final := err == nil || errors.Is(err, asynq.SkipRetry) || retry >= maxRetry
+		archived := err != nil && (errors.Is(err, asynq.SkipRetry) || (retry >= maxRetry && ctx.Err() == nil))
+		final := err == nil || archived
 		if final && ctx.Err() == nil && f.cfg.Stats != nil {
 			if serr := f.cfg.Stats.Record(context.WithoutCancel(ctx), queue, err == nil); serr != nil {
 				log.Warn().Err(serr).Msg("recording throughput failed")
@@ -73,9 +78,11 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 		case err == nil:
 			log.Info().Dur("took", took).Msg("task done")
 		case errors.Is(err, asynq.SkipRetry):
-			log.Error().Err(err).Dur("took", took).Msg("task archived: permanent failure")
+			log.Error().Str("reason", err.Error()).Dur("took", took).Msg("task archived: permanent failure")
+		case archived:
+			log.Error().Str("reason", err.Error()).Int("max_retry", maxRetry).Dur("took", took).Msg("task archived: no retries left")
 		case ctx.Err() != nil:
-			log.Warn().Err(err).Dur("took", took).Msg("task interrupted; it goes back to its queue")
+			log.Warn().Err(err).Dur("took", took).Msg("task interrupted by the worker's stop; it goes back to its queue")
 		default:
 			log.Warn().Err(err).Int("retry", retry).Int("max_retry", maxRetry).Dur("took", took).Msg("task failed; it will be retried")
 		}
@@ -90,7 +97,17 @@ func sprint(args []any) string { return fmt.Sprint(args...) }
 
 func (l asynqLogger) Debug(args ...any) { l.log.Debug().Msg(sprint(args)) }
 func (l asynqLogger) Info(args ...any)  { l.log.Info().Msg(sprint(args)) }
-func (l asynqLogger) Warn(args ...any)  { l.log.Warn().Msg(sprint(args)) }
+
+// Warn passes asynq's warnings on, except its "Retry exhausted" line: the task middleware has
+// already logged the archived task with its file and reason.
+func (l asynqLogger) Warn(args ...any) {
+	msg := sprint(args)
+	if strings.HasPrefix(msg, "Retry exhausted for task") {
+		l.log.Debug().Msg(msg)
+		return
+	}
+	l.log.Warn().Msg(msg)
+}
 func (l asynqLogger) Error(args ...any) { l.log.Error().Msg(sprint(args)) }
 func (l asynqLogger) Fatal(args ...any) { l.log.Fatal().Msg(sprint(args)) }
 
