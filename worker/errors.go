@@ -95,8 +95,8 @@ func (p RetryPolicy) Delay(n int, err error, _ *asynq.Task) time.Duration {
 }
 
 // isFailure tells asynq which errors count against a task's retries. Waiting for GPU memory is
-// not a failure of the task: it is put back with a short delay as often as it takes, without
-// using up max_retry.
+// not a failure of the task, nor is a worker that lost its inference session: the task is put
+// back with a short delay as often as it takes, without using up max_retry.
 func isFailure(err error) bool {
-	return err != nil && !errors.Is(err, gpu.ErrInsufficientVRAM)
+	return err != nil && !errors.Is(err, gpu.ErrInsufficientVRAM) && !queueUnusable(err)
 }

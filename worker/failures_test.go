@@ -138,3 +138,53 @@ func TestTaskLargerThanGPUArchived(t *testing.T) {
 	require.EqualValues(t, 1, runs.Load())
 	require.Contains(t, b.archivedReasons(t)[id], "needs more memory than the GPU has")
 }
+
+// TestLostSessionStopsQueue: when a faces run reports that its session could not be rebuilt,
+// the worker stops serving faces (says why, in Stopped), the task goes back to its queue
+// unharmed, and the other queue drains.
+func TestLostSessionStopsQueue(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ids := b.enqueueFaces(t, 3, "x.jpg")
+	for i := range 4 {
+		p := &tasks.CaptionsPayload{FrameRef: tasks.FrameRef{
+			Asset: tasks.AssetRef{Key: fmt.Sprintf("c%d", i), Path: fmt.Sprintf("/lib/c%d.jpg", i)}, Image: "c.jpg", ModelVersion: "v1"}}
+		task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
+		require.NoError(t, err)
+		_, err = b.client.Enqueue(task)
+		require.NoError(t, err)
+	}
+	var facesRuns, captionRuns atomic.Int32
+	faces := Adapt(func(ctx context.Context, p *tasks.FacesPayload) error {
+		facesRuns.Add(1)
+		return fmt.Errorf("faces %s: %w after a GPU out-of-memory failure: cudaMalloc failed", p.Image, gpu.ErrSessionLost)
+	})
+	captions := Adapt(func(ctx context.Context, p *tasks.CaptionsPayload) error {
+		captionRuns.Add(1)
+		return nil
+	})
+	logs := &syncBuffer{}
+	cfg := testConfig(b, QueueSpec{Kind: tasks.Faces, Concurrency: 1, Handler: faces},
+		QueueSpec{Kind: tasks.Captions, Concurrency: 1, Handler: captions})
+	cfg.Log = zerolog.New(logs)
+	f, err := New(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, f.Run(ctx, true))
+
+	facesQ := tasks.QueueName(b.prefix, tasks.Faces)
+	require.EqualValues(t, 1, facesRuns.Load(), "no faces task after the session was lost")
+	require.EqualValues(t, 4, captionRuns.Load(), "the other queue drains")
+	require.Contains(t, f.Stopped()[facesQ], "could not be rebuilt")
+	require.Len(t, logs.lines(`"level":"error"`, "stops serving the queue", facesQ), 1)
+	info, err := b.insp.GetQueueInfo(facesQ)
+	require.NoError(t, err)
+	require.Zero(t, info.Archived, "the task is not archived: another worker can run it")
+	require.Equal(t, len(ids), info.Pending+info.Retry, "every faces task is still there for the rest of the fleet")
+	for _, id := range ids {
+		ti, err := b.insp.GetTaskInfo(facesQ, id)
+		require.NoError(t, err)
+		require.Zero(t, ti.Retried, "a lost session does not use up the task's retries")
+	}
+}

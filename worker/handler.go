@@ -63,6 +63,9 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 		cancel()
 		err = timedOut(runCtx, ctx, mapError(err, f.cfg.Permanent), assetOf(t.Payload()), limit, retry)
 		took := time.Since(start)
+		if queueUnusable(err) {
+			f.stopQueue(queue, err)
+		}
 
 		archived := err != nil && (errors.Is(err, asynq.SkipRetry) || (retry >= maxRetry && ctx.Err() == nil))
 		final := err == nil || archived
@@ -81,6 +84,8 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 			log.Error().Str("reason", err.Error()).Dur("took", took).Msg("task archived: permanent failure")
 		case archived:
 			log.Error().Str("reason", err.Error()).Int("max_retry", maxRetry).Dur("took", took).Msg("task archived: no retries left")
+		case queueUnusable(err):
+			log.Warn().Err(err).Dur("took", took).Msg("task goes back to its queue for the rest of the fleet")
 		case ctx.Err() != nil:
 			log.Warn().Err(err).Dur("took", took).Msg("task interrupted by the worker's stop; it goes back to its queue")
 		default:

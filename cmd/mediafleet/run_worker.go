@@ -47,7 +47,7 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 	base := registry.NewWorkerInfo(version)
 	snapshot := func() registry.WorkerInfo {
 		info := base
-		inFlight := w.fleet.InFlight()
+		inFlight, stopped := w.fleet.InFlight(), w.fleet.Stopped()
 		for _, name := range cfg.QueueNames() {
 			q := cfg.Queues[name]
 			full := tasks.QueueName(cfg.QueuePrefix, tasks.Kind(name))
@@ -55,7 +55,7 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 				continue
 			}
 			info.Queues = append(info.Queues, registry.QueueInfo{Name: full, Concurrency: q.Concurrency,
-				InFlight: inFlight[full], Device: w.gpu.device(cfg, name)})
+				InFlight: inFlight[full], Device: w.gpu.device(cfg, name), Stopped: stopped[full]})
 		}
 		if w.gpu != nil {
 			tctx, tcancel := context.WithTimeout(context.Background(), 2*time.Second)
