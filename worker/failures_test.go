@@ -47,11 +47,12 @@ func (s *syncBuffer) lines(parts ...string) []string {
 	return out
 }
 
-// enqueueOne queues one faces task for /lib/<key>.jpg with the given retries and timeout.
-func (b *bundle) enqueueOne(t *testing.T, key string, maxRetry int, timeout time.Duration) string {
+// enqueueOne queues one faces task for /lib/<name>.jpg with the given retries and timeout.
+func (b *bundle) enqueueOne(t *testing.T, name string, maxRetry int, timeout time.Duration) string {
 	t.Helper()
+	path := "/lib/" + name + ".jpg"
 	p := &tasks.FacesPayload{FrameRef: tasks.FrameRef{
-		Asset: tasks.AssetRef{Key: key, Path: "/lib/" + key + ".jpg"}, Image: "/lib/" + key + ".jpg", ModelVersion: "v1"}}
+		Asset: tasks.AssetRef{Key: tasks.AssetKey("", path, 0, 0), Path: path}, Image: path, ModelVersion: "v1"}}
 	task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: maxRetry, Timeout: timeout})
 	require.NoError(t, err)
 	_, err = b.client.Enqueue(task)
@@ -148,7 +149,8 @@ func TestLostSessionStopsQueue(t *testing.T) {
 	ids := b.enqueueFaces(t, 3, "x.jpg")
 	for i := range 4 {
 		p := &tasks.CaptionsPayload{FrameRef: tasks.FrameRef{
-			Asset: tasks.AssetRef{Key: fmt.Sprintf("c%d", i), Path: fmt.Sprintf("/lib/c%d.jpg", i)}, Image: "c.jpg", ModelVersion: "v1"}}
+			Asset: tasks.AssetRef{Key: tasks.AssetKey("", fmt.Sprintf("/lib/c%d.jpg", i), 0, 0), Path: fmt.Sprintf("/lib/c%d.jpg", i)},
+			Image: fmt.Sprintf("/lib/c%d.jpg", i), ModelVersion: "v1"}}
 		task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
 		require.NoError(t, err)
 		_, err = b.client.Enqueue(task)
