@@ -98,5 +98,5 @@ func (p RetryPolicy) Delay(n int, err error, _ *asynq.Task) time.Duration {
 // not a failure of the task, nor is a worker that lost its inference session: the task is put
 // back with a short delay as often as it takes, without using up max_retry.
 func isFailure(err error) bool {
-	return err != nil && !errors.Is(err, gpu.ErrInsufficientVRAM) && !queueUnusable(err)
+	return err != nil && !errors.Is(err, gpu.ErrInsufficientVRAM) && !queueUnusable(err) && !errors.Is(err, ErrFenced)
 }

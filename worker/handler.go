@@ -56,7 +56,21 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 		start := time.Now()
 		log.Debug().Int("retry", retry).Msg("task started")
 		runCtx, cancel, limit := withTaskTimeout(ctx)
-		err := next.ProcessTask(runCtx, t)
+		runCtx, stop := context.WithCancelCause(runCtx)
+		var err error
+		if f.begin(id, stop) {
+			if f.cfg.Tracker != nil {
+				f.cfg.Tracker.Started(ctx, queue, id)
+			}
+			err = fencedErr(runCtx, next.ProcessTask(runCtx, t))
+			if f.cfg.Tracker != nil {
+				f.cfg.Tracker.Finished(queue, id)
+			}
+			f.end(id)
+		} else {
+			err = ErrFenced
+		}
+		stop(nil)
 		cancel()
 		err = timedOut(runCtx, ctx, mapError(err, f.cfg.Permanent), assetOf(t), limit, retry)
 		took := time.Since(start)
@@ -81,6 +95,8 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 			log.Error().Str("reason", err.Error()).Dur("took", took).Msg("task archived: permanent failure")
 		case archived:
 			log.Error().Str("reason", err.Error()).Int("max_retry", maxRetry).Dur("took", took).Msg("task archived: no retries left")
+		case errors.Is(err, ErrFenced):
+			log.Warn().Err(err).Dur("took", took).Msg("task stopped: this worker lost its heartbeat")
 		case queueUnusable(err):
 			log.Warn().Err(err).Dur("took", took).Msg("task goes back to its queue for the rest of the fleet")
 		case ctx.Err() != nil:
