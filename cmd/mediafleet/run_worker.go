@@ -12,6 +12,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/gpu"
+	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker/registry"
 )
@@ -45,6 +46,7 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 
 	reg := registry.New(w.rdb, cfg.QueuePrefix, a.log)
 	base := registry.NewWorkerInfo(version)
+	base.Store = redact.URL(cfg.StorePath())
 	snapshot := func() registry.WorkerInfo {
 		info := base
 		inFlight := w.fleet.InFlight()

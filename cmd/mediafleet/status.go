@@ -12,6 +12,7 @@ import (
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/dashboard"
 	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
@@ -46,8 +47,9 @@ func (a *app) statusCmd() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return printJSON(map[string]any{"queues": rows, "window_minutes": minutes})
+				return printJSON(map[string]any{"redis": redact.URL(cfg.RedisURL), "queues": rows, "window_minutes": minutes})
 			}
+			fmt.Printf("Redis %s\n", redact.URL(cfg.RedisURL))
 			w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(w, "QUEUE\tPENDING\tACTIVE\tSCHEDULED\tRETRY\tARCHIVED\tCOMPLETED\tPROCESSED\tFAILED\tPER MIN\tETA\t")
 			for _, r := range rows {
