@@ -14,11 +14,14 @@ import (
 )
 
 // ParseRedisURL turns redis_url into asynq's connection options. It accepts redis://,
-// rediss://, redis-socket://, redis-sentinel://[:password@]host:port[,host:port]?master=NAME and
+// rediss://, redis-socket://, redis-sentinel:// (see [SentinelScheme]) and
 // redis-cluster://[:password@]host:port[,host:port].
 func ParseRedisURL(raw string) (asynq.RedisConnOpt, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("redis_url is empty: set MEDIAFLEET_REDIS_URL, e.g. redis://127.0.0.1:6379/0")
+	}
+	if strings.HasPrefix(raw, SentinelScheme) {
+		return parseSentinel(raw)
 	}
 	if rest, ok := strings.CutPrefix(raw, "redis-cluster://"); ok {
 		u, err := url.Parse("redis://" + rest)
