@@ -18,6 +18,7 @@ type proc struct {
 	cmd  *exec.Cmd
 	mu   sync.Mutex
 	log  bytes.Buffer
+	out  bytes.Buffer // stdout, read once the process has exited
 	cond *sync.Cond
 	done chan struct{}
 	err  error
@@ -30,6 +31,7 @@ func startProc(t *testing.T, e *env, extra []string, args ...string) *proc {
 	p := &proc{cmd: exec.Command(binary, args...), done: make(chan struct{})}
 	p.cond = sync.NewCond(&p.mu)
 	p.cmd.Env = append(append(e.environ(), e.extra...), extra...)
+	p.cmd.Stdout = &p.out
 	stderr, err := p.cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, p.cmd.Start())
