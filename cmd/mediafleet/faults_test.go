@@ -23,6 +23,7 @@ import (
 type slowVLM struct {
 	fakeVLM
 	delay   time.Duration
+	active  atomic.Int32 // captions requests being answered now
 	served  atomic.Int64
 	at      int64
 	once    sync.Once
@@ -31,6 +32,8 @@ type slowVLM struct {
 
 func (s *slowVLM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/v1/chat/completions" {
+		s.active.Add(1)
+		defer s.active.Add(-1)
 		select {
 		case <-time.After(s.delay):
 		case <-r.Context().Done():
