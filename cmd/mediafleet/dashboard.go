@@ -12,6 +12,7 @@ import (
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/dashboard"
+	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
@@ -76,7 +77,8 @@ credentials, every route but /healthz asks for them. --read-only turns off every
 			}
 			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 			a.log.Info().Str("url", "http://"+ln.Addr().String()+"/").Bool("auth", creds.Configured()).
-				Bool("read_only", d.ReadOnly).Msg("dashboard listening")
+				Bool("read_only", d.ReadOnly).Str("redis", redact.URL(cfg.RedisURL)).Str("store", redact.URL(cfg.StorePath())).
+				Msg("dashboard listening")
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
