@@ -24,6 +24,9 @@ type Result struct {
 	// Warnings are ffmpeg's complaints about a file it still decoded (a truncated file, a
 	// corrupt packet), trimmed; empty for a clean file.
 	Warnings []string
+	// Damaged is true when ffmpeg reported errors decoding part of the file: Frames are what
+	// decoded of the rest.
+	Damaged bool
 }
 
 // Frame is one written frame.
@@ -91,6 +94,7 @@ func (e Extractor) Extract(ctx context.Context, path, outDir string) (*Result, e
 	frames := timed(log, video.Duration)
 	res.Keyframes = len(frames)
 	warnings := log.complaints()
+	damaged := len(log.errs) > 0
 
 	if s.fallbackInterval > 0 && tooSparse(len(frames), video.Duration, s.fallbackInterval) {
 		if err := clearDir(scratch); err != nil {
@@ -105,6 +109,7 @@ func (e Extractor) Extract(ctx context.Context, path, outDir string) (*Result, e
 		}
 		frames = timed(log, video.Duration)
 		res.Fallback = true
+		damaged = damaged || len(log.errs) > 0
 		for _, w := range log.complaints() {
 			if !slices.Contains(warnings, w) {
 				warnings = append(warnings, w)
@@ -128,6 +133,7 @@ func (e Extractor) Extract(ctx context.Context, path, outDir string) (*Result, e
 		return nil, &Error{Path: path, Problem: "cannot move the frames into " + outDir, Err: err}
 	}
 	res.Warnings = warnings
+	res.Damaged = damaged
 	if len(warnings) > 0 {
 		e.Logger.Warn().Str("path", path).Strs("ffmpeg", warnings).Int("frames", len(res.Frames)).
 			Msg("keyframes: ffmpeg complained about the file but decoded frames")
