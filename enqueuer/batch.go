@@ -58,7 +58,11 @@ local out = {}
 for i = 5, #KEYS do
 	local a = 2 * i - 5
 	if redis.call("EXISTS", KEYS[i]) == 1 then
-		out[#out + 1] = 0
+		if redis.call("HGET", KEYS[i], "state") == "archived" then
+			out[#out + 1] = -3
+		else
+			out[#out + 1] = 0
+		end
 	elseif bound > 0 and backlog >= bound then
 		out[#out + 1] = -1
 	elseif bound > 0 and fanout > 0 and (backlog + active + 1) * fanout > room then
@@ -118,6 +122,10 @@ func appendString(b []byte, num protowire.Number, s string) []byte {
 	b = protowire.AppendTag(b, num, protowire.BytesType)
 	return protowire.AppendString(b, s)
 }
+
+// ErrArchived is the answer for a task whose TaskID an archived task holds: an earlier run
+// of it failed for good. It also matches asynq.ErrTaskIDConflict.
+var ErrArchived = fmt.Errorf("archived after failing: %w", asynq.ErrTaskIDConflict)
 
 // Send enqueues the tasks in one pipeline. errs[i] is nil when task i was added,
 // asynq.ErrTaskIDConflict when its id is already taken, or the error that stopped it.
@@ -193,6 +201,8 @@ func (c *BatchClient) send(ctx context.Context, ws []tasks.Envelope, b Bound, ro
 				errs[i] = cerr
 			case got[j] == 0:
 				errs[i] = asynq.ErrTaskIDConflict
+			case got[j] == -3:
+				errs[i] = ErrArchived
 			}
 			if cerr == nil {
 				answers[i] = got[j]
