@@ -76,7 +76,7 @@ type queryFace struct {
 func (a *app) similarFaces(ctx context.Context, cfg *configs.Config, st store.Store, path string, top int) ([]faceMatch, error) {
 	version := inference.FacesVersion(cfg)
 	var query []queryFace
-	if v, err := lookupAsset(ctx, st, cfg.PathMap, path); err == nil {
+	if v, err := lookupAsset(ctx, st, candidates(cfg.PathMap, path)); err == nil {
 		err := st.EachFace(ctx, version, func(r store.FaceRow) error {
 			if r.AssetKey == v.Key {
 				query = append(query, queryFace{key: r.AssetKey, frame: r.Frame, index: r.Index, embedding: r.Embedding})
