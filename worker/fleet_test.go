@@ -14,7 +14,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -28,7 +28,7 @@ type bundle struct {
 
 func setup(t testing.TB) *bundle {
 	t.Helper()
-	opt, err := configs.ParseRedisURL(testenv.RedisURL(t))
+	opt, err := redisconn.ParseRedisURL(testenv.RedisURL(t))
 	require.NoError(t, err)
 	b := &bundle{redis: opt, prefix: testenv.Prefix(t), client: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
 	t.Cleanup(func() {
@@ -154,7 +154,7 @@ func TestTransientRetried(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	require.NoError(t, f.Run(ctx, true))
-	require.Equal(t, map[string]int{"k0000": 3, "k0001": 3}, tries)
+	require.Equal(t, map[string]int{keyOf(0): 3, keyOf(1): 3}, tries)
 }
 
 // TestShutdownRequeuesInFlight: tasks still running when the grace ends go back to the queue,

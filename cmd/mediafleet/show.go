@@ -14,7 +14,8 @@ import (
 	"github.com/mediafleet/mediafleet/catalog"
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/configs"
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 )
 
 func (a *app) showCmd() *cobra.Command {
@@ -72,8 +73,8 @@ func (a *app) loadStore(cmd *cobra.Command) (*configs.Config, store.Store, error
 // archived tasks of the file, each with its reason.
 type showResult struct {
 	*store.AssetView
-	Path     string            `json:"path"`
-	Archived []control.Failure `json:"archived,omitempty"`
+	Path     string             `json:"path"`
+	Archived []queuectl.Failure `json:"archived,omitempty"`
 }
 
 // candidates are the forms of a path the store may know it by: as given, absolute, mapped.
@@ -104,22 +105,22 @@ func lookupAsset(ctx context.Context, st store.Store, paths []string) (*store.As
 
 // failuresOf lists the archived tasks of the file; none when Redis cannot be reached (show
 // then tells what the store holds, as before).
-func failuresOf(ctx context.Context, cfg *configs.Config, paths []string) []control.Failure {
-	if configs.CheckRedis(ctx, cfg.RedisURL) != nil {
+func failuresOf(ctx context.Context, cfg *configs.Config, paths []string) []queuectl.Failure {
+	if redisconn.CheckRedis(ctx, cfg.RedisURL) != nil {
 		return nil
 	}
-	opt, err := configs.ParseRedisURL(cfg.RedisURL)
+	opt, err := redisconn.ParseRedisURL(cfg.RedisURL)
 	if err != nil {
 		return nil
 	}
 	insp := asynq.NewInspector(opt)
 	defer insp.Close()
-	failed, _ := control.New(insp, cfg.QueuePrefix).FailuresOf(ctx, paths...)
+	failed, _ := queuectl.New(insp, cfg.QueuePrefix).FailuresOf(ctx, paths...)
 	return failed
 }
 
 // failureLines prints each archived task with its reason and how to run it again.
-func failureLines(failed []control.Failure) string {
+func failureLines(failed []queuectl.Failure) string {
 	var b strings.Builder
 	kinds := map[string]bool{}
 	for _, f := range failed {

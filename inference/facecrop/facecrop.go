@@ -89,9 +89,9 @@ type Box struct{ X, Y, W, H float64 }
 // Cut returns the box shrunk to fit edge x edge pixels (never enlarged), upright and RGB.
 // The box is clipped to the image, as that app clips it; a box wholly outside is an error.
 func (m *Image) Cut(b Box, edge int) (*image.RGBA, error) {
-	x1, y1 := int(max(0, b.X)), int(max(0, b.Y))
-	x2, y2 := int(min(float64(m.W), b.X+b.W)), int(min(float64(m.H), b.Y+b.H))
-	if x2 <= x1 || y2 <= y1 {
+	r := m.Clip(b)
+	x1, y1, x2, y2 := r.Min.X, r.Min.Y, r.Max.X, r.Max.Y
+	if r.Empty() {
 		return nil, fmt.Errorf("%w: %s: box %.0f,%.0f %.0fx%.0f lies outside the %dx%d image", ErrBadImage, m.path, b.X, b.Y, b.W, b.H, m.W, m.H)
 	}
 	cw, ch := x2-x1, y2-y1
@@ -113,6 +113,17 @@ func (m *Image) Cut(b Box, edge int) (*image.RGBA, error) {
 	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
 	draw.CatmullRom.Scale(dst, dst.Bounds(), crop, crop.Bounds(), draw.Src, nil)
 	return dst, nil
+}
+
+// Clip is the part of the upright image that Cut takes for b: b clipped to the image, in
+// whole pixels; empty when b lies wholly outside.
+func (m *Image) Clip(b Box) image.Rectangle {
+	x1, y1 := int(max(0, b.X)), int(max(0, b.Y))
+	x2, y2 := int(min(float64(m.W), b.X+b.W)), int(min(float64(m.H), b.Y+b.H))
+	if x2 <= x1 || y2 <= y1 {
+		return image.Rectangle{}
+	}
+	return image.Rect(x1, y1, x2, y2)
 }
 
 // JPEG is Cut encoded as a JPEG of the given quality.

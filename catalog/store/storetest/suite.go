@@ -30,6 +30,7 @@ func RunSuite(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ShowEverything", testShowEverything},
 		{"ShowNotFound", testShowNotFound},
 		{"ShowNewestKeyOfPath", testShowNewestKeyOfPath},
+		{"Recent", testRecent},
 		{"EachFaceRoundTrips", testEachFaceRoundTrips},
 		{"EachFaceStopsOnError", testEachFaceStopsOnError},
 		{"ConcurrentWriters", testConcurrentWriters},
