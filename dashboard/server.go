@@ -118,8 +118,10 @@ func New(o Options) (*Handler, error) {
 	}
 	if o.Credentials.Configured() {
 		root = newAuthenticator(o.Credentials).wrap(root)
+	} else {
+		root = loopbackHost(root)
 	}
-	h.root = root
+	h.root = noFraming(root)
 	return h, nil
 }
 

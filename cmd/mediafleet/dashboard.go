@@ -75,6 +75,10 @@ credentials, every route but /healthz asks for them. --read-only turns off every
 			if err != nil {
 				return err
 			}
+			if err := dashboard.CheckBound(ln.Addr(), creds); err != nil {
+				ln.Close()
+				return err
+			}
 			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 			a.log.Info().Str("url", "http://"+ln.Addr().String()+"/").Bool("auth", creds.Configured()).
 				Bool("read_only", d.ReadOnly).Str("redis", redact.URL(cfg.RedisURL)).Str("store", redact.URL(cfg.StorePath())).

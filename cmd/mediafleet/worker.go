@@ -146,6 +146,9 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 
 	versions, _ := inference.Versions(cfg)
 	roots := worker.Roots(cfg.MediaRoots)
+	if len(roots) == 0 {
+		a.log.Warn().Msg("no media_roots set: this worker reads any file a task names, wherever a symbolic link points; set MEDIAFLEET_MEDIA_ROOTS (or media_roots) to the folders of the library")
+	}
 	var specs []worker.QueueSpec
 	for _, name := range cfg.QueueNames() {
 		kind, _ := tasks.ParseKind(name)
