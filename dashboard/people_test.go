@@ -13,14 +13,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/catalog/store/storetest"
 	"github.com/mediafleet/mediafleet/dashboard"
-	"github.com/mediafleet/mediafleet/inference/faces"
-	"github.com/mediafleet/mediafleet/inference/ort"
+	"github.com/mediafleet/mediafleet/internal/facestest"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/persons"
 	"github.com/mediafleet/mediafleet/tasks"
@@ -32,12 +30,7 @@ import (
 func peopleStoreIn(t *testing.T, lib string) (store.Store, string) {
 	t.Helper()
 	ctx := t.Context()
-	rt, err := ort.Open(ort.Config{LibraryPath: testenv.ORTLib(t)}, zerolog.Nop())
-	require.NoError(t, err)
-	t.Cleanup(func() { rt.Close() })
-	p, err := faces.New(rt, faces.DefaultConfig(testenv.ModelsDir(t)), zerolog.Nop())
-	require.NoError(t, err)
-	t.Cleanup(func() { p.Close() })
+	p := facestest.Pipeline(t)
 	st := storetest.SQLite(t)
 	srcs := []string{testenv.Sample(t, "astronaut.png"), testenv.Sample(t, "messi5.jpg")}
 	for _, i := range []int{1, 3} {
@@ -67,7 +60,7 @@ func peopleStoreIn(t *testing.T, lib string) (store.Store, string) {
 			}
 		}
 	}
-	_, err = persons.Cluster(ctx, st, p.ModelVersion(), persons.Params{Join: 0.5, MinFaces: 2, Merge: 0.6}, 100)
+	_, err := persons.Cluster(ctx, st, p.ModelVersion(), persons.Params{Join: 0.5, MinFaces: 2, Merge: 0.6}, 100)
 	require.NoError(t, err)
 	list, err := st.ListPersons(ctx, "")
 	require.NoError(t, err)
