@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mediafleet/mediafleet/internal/cachedir"
 )
 
 // Validate checks the whole configuration and returns every problem found, each as a sentence
@@ -17,8 +18,8 @@ func (c *Config) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 
-	if _, err := ParseRedisURL(c.RedisURL); err != nil {
-		errs = append(errs, err)
+	if c.RedisURL == "" {
+		bad("redis_url is empty: set MEDIAFLEET_REDIS_URL, e.g. redis://127.0.0.1:6379/0")
 	}
 	if strings.ContainsAny(c.QueuePrefix, " \t\n{}") {
 		bad("queue_prefix %q holds spaces or braces: use letters, digits, '-', '_' or '.'", c.QueuePrefix)
@@ -163,23 +164,12 @@ func (c *Config) QueueNames() []string {
 	return names
 }
 
-// CacheDir is the per-user download cache the setup task fills.
-func CacheDir() string {
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "mediafleet")
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".cache", "mediafleet")
-	}
-	return filepath.Join(os.TempDir(), "mediafleet-cache")
-}
-
 // ModelsPath is faces.models_dir, else the setup cache's models folder.
 func (c *Config) ModelsPath() string {
 	if c.Faces.ModelsDir != "" {
 		return c.Faces.ModelsDir
 	}
-	return filepath.Join(CacheDir(), "models")
+	return filepath.Join(cachedir.CacheDir(), "models")
 }
 
 func (p PersonsConfig) validate() []error {

@@ -15,8 +15,8 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/dashboard"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -34,9 +34,9 @@ type bed struct {
 func newBed(t *testing.T) *bed {
 	t.Helper()
 	u := testenv.RedisURL(t)
-	opt, err := configs.ParseRedisURL(u)
+	opt, err := redisconn.ParseRedisURL(u)
 	require.NoError(t, err)
-	rdb, err := configs.RedisClient(u)
+	rdb, err := redisconn.RedisClient(u)
 	require.NoError(t, err)
 	b := &bed{t: t, prefix: testenv.Prefix(t), opt: opt, rdb: rdb, insp: asynq.NewInspector(opt), client: asynq.NewClient(opt)}
 	t.Cleanup(func() {

@@ -16,7 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/mediafleet/mediafleet/catalog/store"
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/worker/registry"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
@@ -38,7 +38,7 @@ type Options struct {
 	Credentials Credentials
 	// ReadOnly turns off every action: asynqmon's, the fleet page's buttons and POST endpoints.
 	ReadOnly bool
-	// WindowMinutes is the throughput window (DefaultWindowMinutes when 0).
+	// WindowMinutes is the throughput window (stats.DefaultWindowMinutes when 0).
 	WindowMinutes int
 	// Clock tells the time for throughput and ETA; nil is time.Now.
 	Clock stats.Clock
@@ -65,9 +65,9 @@ type Handler struct {
 	mon     *asynqmon.HTTPHandler
 	rdb     redis.UniversalClient
 	insp    *asynq.Inspector
-	ctl     *control.Controller
+	ctl     *queuectl.Controller
 	reg     *registry.Registry
-	fc      *Forecaster
+	fc      *stats.Forecaster
 	page    *template.Template
 	metrics http.Handler
 }
@@ -93,9 +93,9 @@ func New(o Options) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{opts: o, rdb: rdb, insp: asynq.NewInspector(o.Redis), page: page}
-	h.ctl = control.New(h.insp, o.Prefix)
+	h.ctl = queuectl.New(h.insp, o.Prefix)
 	h.reg = registry.New(rdb, o.Prefix, o.Log)
-	h.fc = NewForecaster(stats.New(rdb, o.Clock), o.Clock, o.WindowMinutes)
+	h.fc = stats.NewForecaster(stats.New(rdb, o.Clock), o.Clock, o.WindowMinutes)
 	h.mon = asynqmon.New(asynqmon.Options{RootPath: MonitoringPath, RedisConnOpt: o.Redis, ReadOnly: o.ReadOnly,
 		PayloadFormatter: PayloadFormatter, ResultFormatter: ResultFormatter})
 	reg := prometheus.NewRegistry()

@@ -14,6 +14,7 @@ import (
 	"github.com/mediafleet/mediafleet/catalog"
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/inference"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -73,9 +74,9 @@ type fixture struct {
 }
 
 func setup(t testing.TB) *fixture {
-	opt, err := configs.ParseRedisURL(testenv.RedisURL(t))
+	opt, err := redisconn.ParseRedisURL(testenv.RedisURL(t))
 	require.NoError(t, err)
-	rdb, err := configs.RedisClient(testenv.RedisURL(t))
+	rdb, err := redisconn.RedisClient(testenv.RedisURL(t))
 	require.NoError(t, err)
 	f := &fixture{prefix: testenv.Prefix(t), client: asynq.NewClient(opt), batch: NewBatchClient(rdb), insp: asynq.NewInspector(opt), redisOpt: opt}
 	t.Cleanup(func() {

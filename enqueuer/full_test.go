@@ -10,7 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -19,9 +19,9 @@ import (
 func smallRedis(t *testing.T) *fixture {
 	t.Helper()
 	srv := testenv.StartRedis(t, "--maxmemory", "3mb", "--maxmemory-policy", "noeviction")
-	opt, err := configs.ParseRedisURL(srv.URL())
+	opt, err := redisconn.ParseRedisURL(srv.URL())
 	require.NoError(t, err)
-	rdb, err := configs.RedisClient(srv.URL())
+	rdb, err := redisconn.RedisClient(srv.URL())
 	require.NoError(t, err)
 	f := &fixture{prefix: "small", client: asynq.NewClient(opt), batch: NewBatchClient(rdb), insp: asynq.NewInspector(opt), redisOpt: opt}
 	t.Cleanup(func() { rdb.Close(); f.client.Close(); f.insp.Close() })

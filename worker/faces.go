@@ -68,9 +68,11 @@ func (h *FacesHandler) Handle(ctx context.Context, p *tasks.FacesPayload) error 
 			sf.Landmarks[j] = [2]float32{pt.X, pt.Y}
 		}
 		if h.CropDir != "" {
-			dir := filepath.Join(h.CropDir, p.Asset.Key)
-			path := filepath.Join(dir, fmt.Sprintf("%04d-%02d.jpg", p.Frame, i))
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			path, err := derivedPath(h.CropDir, p.Asset.Key, fmt.Sprintf("%04d-%02d.jpg", p.Frame, i))
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				return fmt.Errorf("face crops of %s: %w", p.Image, err)
 			}
 			if err := f.SaveCrop(path); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,7 +14,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -27,7 +28,7 @@ type bundle struct {
 
 func setup(t testing.TB) *bundle {
 	t.Helper()
-	opt, err := configs.ParseRedisURL(testenv.RedisURL(t))
+	opt, err := redisconn.ParseRedisURL(testenv.RedisURL(t))
 	require.NoError(t, err)
 	b := &bundle{redis: opt, prefix: testenv.Prefix(t), client: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
 	t.Cleanup(func() {
@@ -45,8 +46,8 @@ func (b *bundle) enqueueFaces(t *testing.T, n int, image string) []string {
 	var ids []string
 	for i := range n {
 		p := &tasks.FacesPayload{FrameRef: tasks.FrameRef{
-			Asset: tasks.AssetRef{Key: fmt.Sprintf("k%04d", i), Path: fmt.Sprintf("/lib/%d.jpg", i)},
-			Image: image, ModelVersion: "v1",
+			Asset: tasks.AssetRef{Key: keyOf(i), Path: fmt.Sprintf("/lib/%d.jpg", i)},
+			Image: "/lib/" + strings.TrimPrefix(image, "/lib/"), ModelVersion: "v1",
 		}}
 		task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
 		require.NoError(t, err)
@@ -98,7 +99,7 @@ func TestPermanentArchivedOthersGoOn(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.enqueueFaces(t, 3, "ok.jpg")
-	bad := &tasks.FacesPayload{FrameRef: tasks.FrameRef{Asset: tasks.AssetRef{Key: "kbad", Path: "/lib/bad.jpg"}, Image: "bad.jpg", ModelVersion: "v1"}}
+	bad := &tasks.FacesPayload{FrameRef: tasks.FrameRef{Asset: tasks.AssetRef{Key: tasks.AssetKey("", "/lib/bad.jpg", 0, 0), Path: "/lib/bad.jpg"}, Image: "/lib/bad.jpg", ModelVersion: "v1"}}
 	task, err := tasks.NewTask(bad, tasks.Options{Prefix: b.prefix})
 	require.NoError(t, err)
 	_, err = b.client.Enqueue(task)
@@ -109,7 +110,7 @@ func TestPermanentArchivedOthersGoOn(t *testing.T) {
 
 	var done atomic.Int32
 	h := Adapt(func(ctx context.Context, p *tasks.FacesPayload) error {
-		if p.Image == "bad.jpg" {
+		if p.Image == "/lib/bad.jpg" {
 			return Permanent(errors.New("/lib/bad.jpg: not a JPEG (starts with 'GIF8')"))
 		}
 		done.Add(1)

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -29,16 +28,14 @@ func Adapt[T any, P interface {
 	})
 }
 
-// assetOf reads the asset path of any mediafleet payload, for log lines, without knowing its type.
-func assetOf(payload []byte) string {
-	var v struct {
-		Asset struct {
-			Path string `json:"path"`
-		} `json:"asset"`
-		Frame int `json:"frame"`
+// assetOf is the asset path of any mediafleet task, for log lines: empty when the payload
+// does not validate (the handler then archives it with the reason).
+func assetOf(t *asynq.Task) string {
+	v, err := tasks.ViewOf(t.Type(), t.Payload())
+	if err != nil {
+		return ""
 	}
-	_ = json.Unmarshal(payload, &v)
-	return v.Asset.Path
+	return v.Path
 }
 
 // taskMiddleware gives every task a logger carrying its id, type, queue and asset (handlers get
@@ -50,7 +47,7 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 		retry, _ := asynq.GetRetryCount(ctx)
 		maxRetry, _ := asynq.GetMaxRetry(ctx)
 		log := f.cfg.Log.With().Str("task_id", id).Str("type", t.Type()).Str("queue", queue).
-			Str("asset", assetOf(t.Payload())).Logger()
+			Str("asset", assetOf(t)).Logger()
 		ctx = log.WithContext(ctx)
 		f.track(queue, +1)
 		defer f.track(queue, -1)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -49,7 +48,10 @@ func (h *KeyframesHandler) Handle(ctx context.Context, p *tasks.KeyframesPayload
 	if err := h.Roots.Check(p.Asset.Path); err != nil {
 		return err
 	}
-	outDir := filepath.Join(h.DataDir, "keyframes", p.Asset.Key)
+	outDir, err := derivedPath(h.DataDir, "keyframes", p.Asset.Key)
+	if err != nil {
+		return err
+	}
 	ex := h.Extractor
 	ex.Logger = *log
 	res, err := ex.Extract(ctx, p.Asset.Path, outDir)

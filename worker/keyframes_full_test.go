@@ -12,7 +12,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/redisfull"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
@@ -25,7 +25,7 @@ import (
 func TestKeyframesFollowUpsMeetFullRedis(t *testing.T) {
 	t.Parallel()
 	srv := testenv.StartRedis(t, "--maxmemory", "3mb", "--maxmemory-policy", "noeviction")
-	opt, err := configs.ParseRedisURL(srv.URL())
+	opt, err := redisconn.ParseRedisURL(srv.URL())
 	require.NoError(t, err)
 	b := &bundle{redis: opt, prefix: "full", client: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
 	t.Cleanup(func() { b.client.Close(); b.insp.Close() })

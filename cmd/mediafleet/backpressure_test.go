@@ -18,8 +18,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/enqueuer"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -68,9 +68,9 @@ func newFullRedisBed(t *testing.T, maxmemory string) *fullRedisBed {
 	vlm := httptest.NewServer(fake)
 	t.Cleanup(vlm.Close)
 	e.extra = []string{"MEDIAFLEET_CAPTION_BACKEND=openai", "MEDIAFLEET_CAPTION_URL=" + vlm.URL, "MEDIAFLEET_CAPTION_MODEL=test-vlm"}
-	opt, err := configs.ParseRedisURL(e.redis)
+	opt, err := redisconn.ParseRedisURL(e.redis)
 	require.NoError(t, err)
-	rdb, err := configs.RedisClient(e.redis)
+	rdb, err := redisconn.RedisClient(e.redis)
 	require.NoError(t, err)
 	b := &fullRedisBed{env: e, srv: srv, fake: fake, insp: asynq.NewInspector(opt), batch: enqueuer.NewBatchClient(rdb),
 		queue: tasks.QueueName(e.prefix, tasks.Captions)}

@@ -8,7 +8,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
@@ -36,7 +36,7 @@ func TestBadPhotosArchivedWorkerGoesOn(t *testing.T) {
 	e.json(&d, "show", good)
 	require.Len(t, d.Faces, 1)
 
-	opt, err := configs.ParseRedisURL(e.redis)
+	opt, err := redisconn.ParseRedisURL(e.redis)
 	require.NoError(t, err)
 	insp := asynq.NewInspector(opt)
 	defer insp.Close()

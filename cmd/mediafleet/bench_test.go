@@ -14,8 +14,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/enqueuer"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -31,12 +31,12 @@ func BenchmarkEnqueueFolder(b *testing.B) {
 	e := newEnv(b)
 	smallLibrary(b, e.lib, photos)
 	e.extra = []string{"MEDIAFLEET_CAPTION_BACKEND=openai", "MEDIAFLEET_CAPTION_URL=http://127.0.0.1:9/", "MEDIAFLEET_CAPTION_MODEL=m"}
-	opt, err := configs.ParseRedisURL(e.redis)
+	opt, err := redisconn.ParseRedisURL(e.redis)
 	require.NoError(b, err)
 	client, insp := asynq.NewClient(opt), asynq.NewInspector(opt)
 	defer client.Close()
 	defer insp.Close()
-	rdb, err := configs.RedisClient(e.redis)
+	rdb, err := redisconn.RedisClient(e.redis)
 	require.NoError(b, err)
 	defer rdb.Close()
 	batch := enqueuer.NewBatchClient(rdb)
@@ -137,7 +137,7 @@ func BenchmarkWorkerRSS(b *testing.B) {
 		"-vf", "scale=256:256", portrait).CombinedOutput()
 	require.NoError(b, err, "ffmpeg: %s", out)
 	linkLibrary(b, portrait, e.lib, photos)
-	opt, err := configs.ParseRedisURL(e.redis)
+	opt, err := redisconn.ParseRedisURL(e.redis)
 	require.NoError(b, err)
 	insp := asynq.NewInspector(opt)
 	defer insp.Close()

@@ -12,7 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
@@ -87,7 +87,7 @@ func TestCaptionsSurviveBackendDownThenDrain(t *testing.T) {
 		require.Len(t, d.Captions, 1, p)
 		require.Equal(t, "A person in a photo.", d.Captions[0].Text)
 	}
-	opt, err := configs.ParseRedisURL(e.redis)
+	opt, err := redisconn.ParseRedisURL(e.redis)
 	require.NoError(t, err)
 	insp := asynq.NewInspector(opt)
 	defer insp.Close()

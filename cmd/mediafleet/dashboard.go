@@ -13,6 +13,8 @@ import (
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/dashboard"
 	"github.com/mediafleet/mediafleet/inference"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
+	"github.com/mediafleet/mediafleet/worker/stats"
 )
 
 func (a *app) dashboardCmd() *cobra.Command {
@@ -53,10 +55,10 @@ credentials, every route but /healthz asks for them. --read-only turns off every
 			if err := dashboard.CheckListen(d.Listen, creds); err != nil {
 				return err
 			}
-			if err := configs.CheckRedis(cmd.Context(), cfg.RedisURL); err != nil {
+			if err := redisconn.CheckRedis(cmd.Context(), cfg.RedisURL); err != nil {
 				return err
 			}
-			opt, err := configs.ParseRedisURL(cfg.RedisURL)
+			opt, err := redisconn.ParseRedisURL(cfg.RedisURL)
 			if err != nil {
 				return err
 			}
@@ -93,6 +95,6 @@ credentials, every route but /healthz asks for them. --read-only turns off every
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "address to listen on (default 127.0.0.1:8080; env MEDIAFLEET_DASHBOARD_LISTEN)")
 	cmd.Flags().BoolVar(&readOnly, "read-only", false, "turn off every action (buttons, asynqmon's actions, POST endpoints)")
-	cmd.Flags().IntVar(&window, "window", dashboard.DefaultWindowMinutes, "minutes of history the throughput and ETA are computed over")
+	cmd.Flags().IntVar(&window, "window", stats.DefaultWindowMinutes, "minutes of history the throughput and ETA are computed over")
 	return cmd
 }

@@ -14,7 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/cachedir"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 )
 
 // demoSamples are the sample files the setup task puts in the cache.
@@ -48,7 +49,7 @@ func (a *app) runDemo(ctx context.Context, dir string) error {
 		return err
 	}
 	for _, name := range demoSamples {
-		src := filepath.Join(configs.CacheDir(), "samples", name)
+		src := filepath.Join(cachedir.CacheDir(), "samples", name)
 		if err := copyIfMissing(src, filepath.Join(lib, name)); err != nil {
 			return fmt.Errorf("sample %s: %w (run `go tool task setup`)", name, err)
 		}
@@ -56,7 +57,7 @@ func (a *app) runDemo(ctx context.Context, dir string) error {
 	redisURL := os.Getenv("MEDIAFLEET_REDIS_URL")
 	if redisURL == "" {
 		redisURL = "redis://127.0.0.1:6379/0"
-		if configs.CheckRedis(ctx, redisURL) != nil {
+		if redisconn.CheckRedis(ctx, redisURL) != nil {
 			url, stop, err := startPrivateRedis(ctx, filepath.Join(dir, "redis"))
 			if err != nil {
 				return err
@@ -157,7 +158,7 @@ func startPrivateRedis(ctx context.Context, dir string) (string, func(), error) 
 	stop := func() { _ = c.Process.Signal(os.Interrupt); _ = c.Wait() }
 	url := fmt.Sprintf("redis://127.0.0.1:%d/0", port)
 	deadline := time.Now().Add(10 * time.Second)
-	for configs.CheckRedis(ctx, url) != nil {
+	for redisconn.CheckRedis(ctx, url) != nil {
 		if time.Now().After(deadline) {
 			stop()
 			return "", nil, fmt.Errorf("redis-server on port %d did not answer within 10 s", port)

@@ -10,7 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
@@ -76,7 +76,7 @@ func TestLibraryEndToEnd(t *testing.T) {
 	require.NotEmpty(t, m.Faces)
 	require.Equal(t, 512, m.Faces[0].Dim)
 
-	opt, err := configs.ParseRedisURL(e.redis)
+	opt, err := redisconn.ParseRedisURL(e.redis)
 	require.NoError(t, err)
 	insp := asynq.NewInspector(opt)
 	defer insp.Close()

@@ -12,6 +12,7 @@ import (
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/enqueuer"
 	"github.com/mediafleet/mediafleet/inference"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
@@ -63,7 +64,7 @@ again over an unchanged catalog adds nothing.`,
 
 			var sender enqueuer.Sender
 			if !dryRun {
-				rdb, err := configs.OpenRedis(ctx, cfg.RedisURL)
+				rdb, err := redisconn.OpenRedis(ctx, cfg.RedisURL)
 				if err != nil {
 					return err
 				}

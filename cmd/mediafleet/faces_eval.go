@@ -7,10 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/inference"
 	"github.com/mediafleet/mediafleet/inference/faces/faceeval"
 	"github.com/mediafleet/mediafleet/inference/ort"
+	"github.com/mediafleet/mediafleet/internal/cachedir"
 )
 
 func (a *app) facesEvalCmd() *cobra.Command {
@@ -58,6 +58,6 @@ check ("before"), and prints precision and recall per category.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
-	cmd.Flags().StringVar(&dir, "set", filepath.Join(configs.CacheDir(), "evalset"), "folder of the evaluation pictures")
+	cmd.Flags().StringVar(&dir, "set", filepath.Join(cachedir.CacheDir(), "evalset"), "folder of the evaluation pictures")
 	return cmd
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
-	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/gpu"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/worker/registry"
 )
 
@@ -27,7 +27,7 @@ func (a *app) workersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rdb, err := configs.OpenRedis(cmd.Context(), cfg.RedisURL)
+			rdb, err := redisconn.OpenRedis(cmd.Context(), cfg.RedisURL)
 			if err != nil {
 				return err
 			}

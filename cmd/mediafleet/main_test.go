@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"github.com/hibiken/asynq"
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/tasks"
 	"os"
 	"os/exec"
@@ -102,7 +102,7 @@ func (e *env) json(v any, args ...string) {
 }
 
 func cleanupQueues(t testing.TB, redisURL, prefix string) {
-	opt, err := configs.ParseRedisURL(redisURL)
+	opt, err := redisconn.ParseRedisURL(redisURL)
 	if err != nil {
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/inference"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/persons"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker"
@@ -61,7 +62,7 @@ func (a *app) personsClusterCmd(mv func(*configs.Config) string) *cobra.Command 
 			}
 			defer st.Close()
 			if queue {
-				opt, err := configs.ParseRedisURL(cfg.RedisURL)
+				opt, err := redisconn.ParseRedisURL(cfg.RedisURL)
 				if err != nil {
 					return err
 				}

@@ -13,7 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
@@ -28,7 +28,7 @@ type queueBed struct {
 func newQueueBed(t *testing.T) *queueBed {
 	t.Helper()
 	e := newEnv(t)
-	opt, err := configs.ParseRedisURL(e.redis)
+	opt, err := redisconn.ParseRedisURL(e.redis)
 	require.NoError(t, err)
 	b := &queueBed{env: e, opt: opt, insp: asynq.NewInspector(opt), client: asynq.NewClient(opt)}
 	t.Cleanup(func() {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/catalog"
 	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 )
 
 // app holds what every subcommand shares: the global flags, the loaded config and the logger.
@@ -94,6 +95,9 @@ func (a *app) load(apply func(c *configs.Config) error) (*configs.Config, error)
 		}
 	}
 	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := redisconn.ParseRedisURL(c.RedisURL); err != nil {
 		return nil, err
 	}
 	if _, err := catalog.ParsePathMap(c.PathMap); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/mediafleet/mediafleet/inference/captions"
 	"github.com/mediafleet/mediafleet/inference/faces"
 	"github.com/mediafleet/mediafleet/inference/keyframes"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/redisfull"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker"
@@ -99,13 +100,13 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 	w := &runningWorker{}
 	fail := func(err error) (*runningWorker, error) { w.close(); return nil, err }
 
-	rdb, err := configs.OpenRedis(ctx, cfg.RedisURL)
+	rdb, err := redisconn.OpenRedis(ctx, cfg.RedisURL)
 	if err != nil {
 		return fail(err)
 	}
 	w.closers = append(w.closers, func() { rdb.Close() })
 	w.rdb = rdb
-	opt, _ := configs.ParseRedisURL(cfg.RedisURL)
+	opt, _ := redisconn.ParseRedisURL(cfg.RedisURL)
 	client := asynq.NewClient(opt)
 	w.closers = append(w.closers, func() { client.Close() })
 	st, err := store.Open(ctx, cfg.StorePath())

@@ -10,12 +10,13 @@ import (
 	"image/jpeg"
 	_ "image/png"
 	"io/fs"
-	"os"
 
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp"
 
 	"github.com/mediafleet/mediafleet/inference/exif"
+
+	"github.com/mediafleet/mediafleet/inference/mediafile"
 )
 
 // Limits that keep one bad file from exhausting memory.
@@ -45,20 +46,20 @@ func Open(path string) (*Image, error) {
 		}
 		return fmt.Errorf("%w: %s: %s", ErrBadImage, path, what)
 	}
-	st, err := os.Stat(path)
+	st, err := mediafile.Check(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, bad("file does not exist", nil)
+	case errors.Is(err, mediafile.ErrNotRegular):
+		return nil, bad("not a regular file", nil)
 	case err != nil:
 		return nil, fmt.Errorf("reading %s: %w", path, err)
-	case !st.Mode().IsRegular():
-		return nil, bad("not a regular file", nil)
 	case st.Size() == 0:
 		return nil, bad("file is empty", nil)
 	case st.Size() > maxFileBytes:
 		return nil, bad(fmt.Sprintf("file is %d MiB, over %d MiB", st.Size()>>20, maxFileBytes>>20), nil)
 	}
-	data, err := os.ReadFile(path)
+	data, err := mediafile.ReadFile(path, maxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}

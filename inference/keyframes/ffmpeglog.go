@@ -18,6 +18,7 @@ type ffLog struct {
 
 	section  int // where the description lines are: one of the sec* values
 	format   string
+	refused  string  // the demuxer ffmpeg found but the whitelist refused, e.g. "hls"
 	duration float64 // seconds, -1 when unknown
 	streams  map[int]streamLine
 	mapped   int // input stream index that ffmpeg decodes, -1 when not said
@@ -137,6 +138,9 @@ func (l *ffLog) line(s string) {
 		msg := l.clean(s)
 		if msg == "" {
 			return
+		}
+		if strings.HasPrefix(msg, "Format not on whitelist") && context != "" && l.refused == "" {
+			l.refused = context
 		}
 		if level == "warning" {
 			l.warns = keepLast(l.warns, msg)

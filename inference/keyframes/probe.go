@@ -39,8 +39,8 @@ func Probe(ctx context.Context, ffprobe, path string) (VideoInfo, error) {
 	if err != nil {
 		return VideoInfo{}, &Error{Path: path, Problem: "cannot resolve the path", Err: err}
 	}
-	args := []string{"-hide_banner", "-loglevel", "level+error", "-protocol_whitelist", "file",
-		"-print_format", "json", "-show_format", "-show_streams", "file:" + abs}
+	args := append([]string{"-hide_banner", "-loglevel", "level+error"}, inputOptions()...)
+	args = append(args, "-print_format", "json", "-show_format", "-show_streams", "file:"+abs)
 	r, err := runTool(ctx, ffprobe, args, newFFLog(stripPrefixes(path, abs)...), true)
 	if err != nil {
 		return VideoInfo{}, withPath(err, path)

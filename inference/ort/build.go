@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/cachedir"
 )
 
 // The two ONNX Runtime builds the setup task installs.
@@ -29,7 +29,7 @@ const CUDAProviderFile = "libonnxruntime_providers_cuda.so"
 // DefaultGPULibraryPath is where the setup task puts the GPU build's core in the per-user cache
 // (${XDG_CACHE_HOME:-$HOME/.cache}/mediafleet/onnxruntime-gpu), its CUDA provider beside it.
 func DefaultGPULibraryPath() string {
-	return filepath.Join(configs.CacheDir(), "onnxruntime-gpu", "libonnxruntime.so")
+	return filepath.Join(cachedir.CacheDir(), "onnxruntime-gpu", "libonnxruntime.so")
 }
 
 // BuildRequest is what [ChooseBuild] decides on.

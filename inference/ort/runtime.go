@@ -10,7 +10,7 @@ import (
 	"github.com/rs/zerolog"
 	onnx "github.com/yalue/onnxruntime_go"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/cachedir"
 )
 
 // SetupHint is the command that installs the ONNX Runtime library and the face models.
@@ -58,7 +58,7 @@ const cudaRegistration = "mediafleet-cuda"
 // cache (${XDG_CACHE_HOME:-$HOME/.cache}/mediafleet/onnxruntime). It returns the first of the
 // known file names that exists there, else the canonical libonnxruntime.so.1 path.
 func DefaultLibraryPath() string {
-	dir := filepath.Join(configs.CacheDir(), "onnxruntime")
+	dir := filepath.Join(cachedir.CacheDir(), "onnxruntime")
 	candidates := []string{
 		filepath.Join(dir, "libonnxruntime.so.1"),
 		filepath.Join(dir, "libonnxruntime.so"),

@@ -14,14 +14,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/cachedir"
 )
 
 // SetupHint is the command that installs every file the tests need.
 const SetupHint = "go tool task setup"
 
 // CacheDir is the per-user download cache that the setup task fills.
-func CacheDir() string { return configs.CacheDir() }
+func CacheDir() string { return cachedir.CacheDir() }
 
 // RedisURL is the Redis the tests use: MEDIAFLEET_TEST_REDIS_URL, else redis://127.0.0.1:6379/0.
 // The test fails at once when nothing answers there.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 )
 
@@ -15,7 +15,7 @@ import (
 // for four minutes, then the rate and the ETA of a backlog of 90 follow from it.
 func TestRateAndETA(t *testing.T) {
 	t.Parallel()
-	rdb, err := configs.RedisClient(testenv.RedisURL(t))
+	rdb, err := redisconn.RedisClient(testenv.RedisURL(t))
 	require.NoError(t, err)
 	defer rdb.Close()
 	queue := testenv.Prefix(t) + ":faces"
