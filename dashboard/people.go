@@ -40,6 +40,8 @@ type personCard struct {
 // faceTile is one face crop on the page.
 type faceTile struct {
 	URL, Title string
+	// File opens the face in the results view; empty when the dashboard has none.
+	File string
 }
 
 type peopleData struct {
@@ -52,16 +54,18 @@ type peopleData struct {
 type peoplePages struct {
 	st   store.PersonStore
 	page *template.Template
+	// results says the results view is served, so a face links to its file there.
+	results bool
 	pictures
 }
 
-func newPeoplePages(st store.PersonStore) (*peoplePages, error) {
+func newPeoplePages(st store.PersonStore, results bool) (*peoplePages, error) {
 	t, err := template.New("people.html").Funcs(template.FuncMap{"monitoring": func() string { return MonitoringPath + "/" }}).
 		ParseFS(peopleFS, "people.html")
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: people page template: %w", err)
 	}
-	return &peoplePages{st: st, page: t}, nil
+	return &peoplePages{st: st, page: t, results: results}, nil
 }
 
 func (pp *peoplePages) register(mux *http.ServeMux) {
@@ -71,7 +75,7 @@ func (pp *peoplePages) register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/people", pp.serveJSON)
 }
 
-func card(p *store.Person, limit int) personCard {
+func (pp *peoplePages) card(p *store.Person, limit int) personCard {
 	c := personCard{Person: *p, Label: p.Name}
 	if c.Label == "" {
 		c.Label = fmt.Sprintf("Person %d", p.ID)
@@ -93,7 +97,11 @@ func card(p *store.Person, limit int) personCard {
 		if f.Frame > 0 {
 			title += fmt.Sprintf(" (keyframe %d)", f.Frame)
 		}
-		c.Faces = append(c.Faces, faceTile{URL: fmt.Sprintf("/people/%d/face?%s", p.ID, q.Encode()), Title: title})
+		tile := faceTile{URL: fmt.Sprintf("/people/%d/face?%s", p.ID, q.Encode()), Title: title}
+		if pp.results {
+			tile.File = fileURL(f.AssetKey) + "#" + faceID(f.Frame, f.Index)
+		}
+		c.Faces = append(c.Faces, tile)
 	}
 	sort.Strings(c.Files)
 	return c
@@ -122,7 +130,7 @@ func (pp *peoplePages) serveList(w http.ResponseWriter, r *http.Request) {
 			d.Problem = err.Error()
 			continue
 		}
-		d.Persons = append(d.Persons, card(full, facesShown))
+		d.Persons = append(d.Persons, pp.card(full, facesShown))
 	}
 	pp.render(w, d)
 }
@@ -142,7 +150,7 @@ func (pp *peoplePages) servePerson(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		d.Problem = err.Error()
 	} else {
-		d.Persons = []personCard{card(p, 0)}
+		d.Persons = []personCard{pp.card(p, 0)}
 	}
 	pp.render(w, d)
 }

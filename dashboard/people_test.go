@@ -49,12 +49,7 @@ func peopleStoreIn(t *testing.T, lib string) (store.Store, string) {
 			require.NoError(t, os.WriteFile(dst, data, 0o644))
 			key := tasks.AssetKey("", dst, int64(len(data)), 1)
 			require.NoError(t, st.UpsertAsset(ctx, store.Asset{Key: key, Path: dst, Media: "image"}))
-			r := store.FacesResult{AssetKey: key, ModelVersion: res.ModelVersion, Image: dst, Width: res.Width, Height: res.Height}
-			for i, f := range res.Faces {
-				r.Faces = append(r.Faces, store.Face{Index: i, BBox: [4]float32{f.Box.X1, f.Box.Y1, f.Box.X2, f.Box.Y2},
-					Score: f.Score, Embedding: f.Embedding, Dim: len(f.Embedding)})
-			}
-			require.NoError(t, st.PutFaces(ctx, r))
+			require.NoError(t, st.PutFaces(ctx, facesResult(res, key, 0, dst)))
 			if strings.HasSuffix(src, "astronaut.png") && astronaut == "" {
 				astronaut = dst
 			}
@@ -99,13 +94,14 @@ func personsShown(t *testing.T, st store.Store) string {
 }
 
 // TestPeoplePageBrowser: the people page shows each person as a grid of face crops with the
-// files they are in, in a real browser; every crop loads.
+// files they are in, in a real browser; every crop loads, and a crop opens its file in the
+// results view.
 func TestPeoplePageBrowser(t *testing.T) {
 	t.Parallel()
 	lib := t.TempDir()
 	st, astronaut := peopleStoreIn(t, lib)
 	b := newBed(t)
-	srv, _ := b.serve(dashboard.Options{Credentials: dashboard.Credentials{Token: "people-token"}, People: st})
+	srv, _ := b.serve(dashboard.Options{Credentials: dashboard.Credentials{Token: "people-token"}, People: st, Results: st})
 
 	// A crop is a JPEG of at most 160 px; a face of another person, or none, is not served.
 	list, err := st.ListPersons(t.Context(), "")
@@ -145,6 +141,14 @@ func TestPeoplePageBrowser(t *testing.T) {
 	pageHas(t, ctx, "2 faces in 2 files", astronaut, filepath.Join(lib, "2023", "shared by Ana", "astronaut.png"))
 	allImagesLoad(t, ctx, 2)
 	shoot(t, ctx, dir, "person.png")
+
+	// A face opens its photo in the results view, at that face.
+	goesTo(t, ctx, chromedp.Click(chromedp.CSS(`.faces a`)))
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("h1").textContent + " " + location.hash`))
+	require.NoError(t, err)
+	require.Contains(t, []string{astronaut + " #face-0-0", filepath.Join(lib, "2023", "shared by Ana", "astronaut.png") + " #face-0-0"}, shown)
+	boxesOnPicture(t, ctx, 1)
+	shoot(t, ctx, dir, "person-face-file.png")
 }
 
 // allImagesLoad scrolls through the page until every one of its n images has loaded.

@@ -37,11 +37,8 @@ type library struct {
 	video   string // Megamind.avi, with its keyframes
 }
 
-// storeFaces finds the faces of image with p and stores them as frame of the asset.
-func storeFaces(t *testing.T, st store.Store, p *faces.Pipeline, key string, frame int, image string) int {
-	t.Helper()
-	res, err := p.ProcessFile(t.Context(), image)
-	require.NoError(t, err)
+// facesResult is what a worker stores for the faces the pipeline found in image.
+func facesResult(res *faces.Result, key string, frame int, image string) store.FacesResult {
 	r := store.FacesResult{AssetKey: key, Frame: frame, ModelVersion: res.ModelVersion, Image: image, Width: res.Width, Height: res.Height}
 	for i, f := range res.Faces {
 		face := store.Face{Index: i, BBox: [4]float32{f.Box.X1, f.Box.Y1, f.Box.X2, f.Box.Y2}, Score: f.Score,
@@ -51,6 +48,15 @@ func storeFaces(t *testing.T, st store.Store, p *faces.Pipeline, key string, fra
 		}
 		r.Faces = append(r.Faces, face)
 	}
+	return r
+}
+
+// storeFaces finds the faces of image with p and stores them as frame of the asset.
+func storeFaces(t *testing.T, st store.Store, p *faces.Pipeline, key string, frame int, image string) int {
+	t.Helper()
+	res, err := p.ProcessFile(t.Context(), image)
+	require.NoError(t, err)
+	r := facesResult(res, key, frame, image)
 	require.NoError(t, st.PutFaces(t.Context(), r))
 	return len(r.Faces)
 }

@@ -109,7 +109,7 @@ func New(o Options) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/fleet", h.serveJSON)
 	h.mux.HandleFunc("POST /actions/{action}", h.serveAction)
 	if o.People != nil {
-		pp, err := newPeoplePages(o.People)
+		pp, err := newPeoplePages(o.People, o.Results != nil)
 		if err != nil {
 			rdb.Close()
 			return nil, err
