@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,8 +94,11 @@ type fileView struct {
 type frameView struct {
 	Frame int    `json:"frame"`
 	Label string `json:"label"`
-	// ImageURL shows the frame; empty when no image of it is known.
+	// ImageURL shows the frame; empty when no image of it is known or readable here.
 	ImageURL string `json:"image_url"`
+	// Unreadable says why the frame's file cannot be shown here (made on another machine,
+	// moved, deleted).
+	Unreadable string `json:"unreadable,omitempty"`
 	// Scanned says faces were searched for in it (with FacesVersion).
 	Scanned  bool                  `json:"scanned"`
 	Faces    []*faceView           `json:"faces"`
@@ -186,8 +190,12 @@ func (rp *resultsPages) view(ctx context.Context, v *store.AssetView) (*fileView
 		if n > 0 || v.Media == "video" {
 			f.Label = fmt.Sprintf("keyframe %d", n)
 		}
-		if framePath(v, version, n) != "" {
-			f.ImageURL = fmt.Sprintf("/results/frame?%s", url.Values{"asset": {v.Key}, "frame": {strconv.Itoa(n)}}.Encode())
+		if path := framePath(v, version, n); path != "" {
+			if _, err := os.Stat(path); err != nil {
+				f.Unreadable = err.Error()
+			} else {
+				f.ImageURL = fmt.Sprintf("/results/frame?%s", url.Values{"asset": {v.Key}, "frame": {strconv.Itoa(n)}}.Encode())
+			}
 		}
 		frames[n] = f
 		fv.Frames = append(fv.Frames, f)
@@ -216,6 +224,9 @@ func (rp *resultsPages) view(ctx context.Context, v *store.AssetView) (*fileView
 			face.Width, face.Height = 100*float64(f.BBox[2]-f.BBox[0])/w, 100*float64(f.BBox[3]-f.BBox[1])/h
 		}
 		fr := frame(f.Frame)
+		if fr.Unreadable != "" {
+			face.CropURL = ""
+		}
 		fr.Faces = append(fr.Faces, face)
 		if len(f.Embedding) > 0 {
 			byQuery = append(byQuery, face)

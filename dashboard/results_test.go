@@ -35,6 +35,7 @@ type library struct {
 	mirror  string // the astronaut, mirrored and rescaled: her nearest face
 	group   string // a group photo
 	video   string // Megamind.avi, with its keyframes
+	frame1  string // the JPEG of its first keyframe
 }
 
 // facesResult is what a worker stores for the faces the pipeline found in image.
@@ -106,6 +107,7 @@ func newLibrary(t *testing.T) *library {
 	kr, err := ex.Extract(ctx, l.video, filepath.Join(l.dir, "derived", "Megamind"))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(kr.Frames), 2)
+	l.frame1 = kr.Frames[0].Path
 	va := store.Asset{Key: tasks.AssetKey("", l.video, int64(len(data)), 1), Path: l.video, Media: "video", Mime: "video/x-msvideo"}
 	res := store.KeyframesResult{Asset: va, ModelVersion: ex.ModelVersion(),
 		Video: store.VideoInfo{DurationSec: kr.Video.Duration, FPS: kr.Video.FPS, Width: kr.Video.Width, Height: kr.Video.Height}}
@@ -243,9 +245,13 @@ func TestResultsViewBrowser(t *testing.T) {
 	shoot(t, ctx, dir, "results-group.png")
 
 	// A video: its keyframes, each with what was found in it, and the caption of keyframe 2.
+	// Keyframe 1's file is gone (as on a machine that cannot reach the worker's data dir):
+	// the page says so instead of showing a broken picture.
+	require.NoError(t, os.Remove(l.frame1))
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/results?q=megamind")))
 	goesTo(t, ctx, chromedp.Click(fmt.Sprintf(`//a[text()=%q]`, l.video)))
-	pageHas(t, ctx, "keyframe 1 · ", "keyframe 2 · ", "A cartoon man with glasses talks across a candle-lit table.")
+	pageHas(t, ctx, "keyframe 1 · ", "keyframe 2 · ", "A cartoon man with glasses talks across a candle-lit table.",
+		"Cannot show this frame here: stat "+l.frame1+": no such file or directory")
 	capFrame, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-caption]").closest("section").dataset.frame`))
 	require.NoError(t, err)
 	require.Equal(t, "2", capFrame)
