@@ -41,13 +41,14 @@ const (
 type ResultStore interface {
 	Recent(ctx context.Context, match string, limit int) ([]store.RecentAsset, error)
 	ShowKey(ctx context.Context, key string) (*store.AssetView, error)
-	facesearch.Source
+	facesearch.StampedSource
 }
 
 // resultsPages serves the results view: a list of files with results, one file's frames with
 // their face boxes, aligned crops, captions and each face's nearest stored faces.
 type resultsPages struct {
 	st      ResultStore
+	faces   *facesearch.Index // the stored faces, kept in memory for the nearest-face search
 	version string
 	page    *template.Template
 	pictures
@@ -62,7 +63,7 @@ func newResultsPages(st ResultStore, facesVersion string) (*resultsPages, error)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: results page template: %w", err)
 	}
-	return &resultsPages{st: st, version: facesVersion, page: t}, nil
+	return &resultsPages{st: st, faces: facesearch.NewIndex(st), version: facesVersion, page: t}, nil
 }
 
 func (rp *resultsPages) register(mux *http.ServeMux) {
@@ -240,7 +241,7 @@ func (rp *resultsPages) view(ctx context.Context, v *store.AssetView) (*fileView
 		frame(0)
 	}
 	slices.SortFunc(fv.Frames, func(a, b *frameView) int { return a.Frame - b.Frame })
-	matches, err := facesearch.Nearest(ctx, rp.st, version, facesearch.StoredQueries(v, version), nearestShown)
+	matches, err := facesearch.Nearest(ctx, rp.faces, version, facesearch.StoredQueries(v, version), nearestShown)
 	if err != nil {
 		return fv, err
 	}
