@@ -20,6 +20,7 @@ import (
 	"github.com/mediafleet/mediafleet/internal/redisfull"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker"
+	"github.com/mediafleet/mediafleet/worker/registry"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
 
@@ -81,6 +82,8 @@ rest back in their queue. With --until-empty it exits 0 once its queues are drai
 // runningWorker is a worker process's fleet and what it must release at the end.
 type runningWorker struct {
 	fleet   *worker.Fleet
+	reg     *registry.Registry
+	info    registry.WorkerInfo // this worker's identity in the registry
 	gpu     *gpuSetup
 	rdb     redis.UniversalClient
 	metrics *worker.Metrics
@@ -106,6 +109,8 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 	}
 	w.closers = append(w.closers, func() { rdb.Close() })
 	w.rdb = rdb
+	w.reg = registry.New(rdb, cfg.QueuePrefix, a.log)
+	w.info = registry.NewWorkerInfo(version)
 	opt, _ := redisconn.ParseRedisURL(cfg.RedisURL)
 	client := asynq.NewClient(opt)
 	w.closers = append(w.closers, func() { client.Close() })
@@ -179,7 +184,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		Redis: opt, Prefix: cfg.QueuePrefix, Queues: specs, ShutdownGrace: cfg.Worker.ShutdownGrace,
 		Retry:     worker.RetryPolicy{Base: cfg.Worker.RetryBaseDelay, Max: cfg.Worker.RetryMaxDelay},
 		Permanent: []worker.Classifier{keyframes.IsPermanent, faces.IsPermanent, captions.IsPermanent, store.IsPermanent},
-		Log:       a.log, Stats: stats.New(rdb, nil), Observe: w.metrics.Observe,
+		Log:       a.log, Stats: stats.New(rdb, nil), Observe: w.metrics.Observe, Tracker: w.reg.Tasks(w.info.ID),
 	})
 	if err != nil {
 		return fail(err)
