@@ -57,6 +57,9 @@ func (c *Config) Validate() error {
 	if c.Enqueue.MaxPending < 0 {
 		bad("enqueue: max_pending %d must not be negative (0: no limit)", c.Enqueue.MaxPending)
 	}
+	if c.Enqueue.RedisWait < 0 {
+		bad("enqueue: redis_wait %s must not be negative (0: do not wait)", c.Enqueue.RedisWait)
+	}
 	for _, r := range c.MediaRoots {
 		if !filepath.IsAbs(r) {
 			bad("media_roots entry %q is not an absolute path", r)

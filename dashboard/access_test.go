@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mediafleet/mediafleet/catalog/store/storetest"
 	"github.com/mediafleet/mediafleet/dashboard"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
@@ -26,8 +27,12 @@ func TestDashboardCheckListen(t *testing.T) {
 		err := dashboard.CheckListen(addr, none)
 		require.ErrorIs(t, err, dashboard.ErrUnprotected, addr)
 		require.Contains(t, err.Error(), "MEDIAFLEET_DASHBOARD_TOKEN")
-		require.NoError(t, dashboard.CheckListen(addr, dashboard.Credentials{Token: "s3cret"}), addr)
-		require.NoError(t, dashboard.CheckListen(addr, dashboard.Credentials{User: "ann", Password: "pw"}), addr)
+		require.NoError(t, dashboard.CheckListen(addr, dashboard.Credentials{Token: "9f2c41d7e0b3a865"}), addr)
+		require.NoError(t, dashboard.CheckListen(addr, dashboard.Credentials{User: "ann", Password: "correct horse battery"}), addr)
+		for _, weak := range []dashboard.Credentials{{Token: "x"}, {Token: "s3cret"}, {Token: strings.Repeat("ab", 20)},
+			{User: "ann", Password: "pw"}, {Token: "9f2c41d7e0b3a865", User: "ann", Password: "pw"}} {
+			require.ErrorIs(t, dashboard.CheckListen(addr, weak), dashboard.ErrWeakSecret, "%s %+v", addr, weak)
+		}
 		// A user without a password is no credential.
 		require.ErrorIs(t, dashboard.CheckListen(addr, dashboard.Credentials{User: "ann"}), dashboard.ErrUnprotected)
 	}
@@ -39,8 +44,11 @@ func TestDashboardCredentialsGuardEveryRoute(t *testing.T) {
 	t.Parallel()
 	b := newBedOn(t, testenv.OwnRedisURL(t)) // asynqmon's listing sees every queue of its database
 	b.enqueue(tasks.Faces, 2)
-	srv, _ := b.serve(dashboard.Options{Credentials: dashboard.Credentials{Token: "tok-123", User: "ann", Password: "pw-456"}})
-	routes := []string{"/", "/monitoring/", "/monitoring/api/queues", "/metrics", "/api/fleet"}
+	st := storetest.SQLite(t)
+	srv, _ := b.serve(dashboard.Options{Credentials: dashboard.Credentials{Token: "tok-123", User: "ann", Password: "pw-456"},
+		People: st, Results: st})
+	routes := []string{"/", "/monitoring/", "/monitoring/api/queues", "/metrics", "/api/fleet", "/people", "/api/people",
+		"/results", "/results?q=x", "/api/results"}
 	for _, r := range routes {
 		for name, hdr := range map[string]map[string]string{
 			"none":           nil,

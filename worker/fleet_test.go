@@ -112,7 +112,7 @@ func TestTransientRetried(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	require.NoError(t, f.Run(ctx, true))
-	require.Equal(t, map[string]int{"k0000": 3, "k0001": 3}, tries)
+	require.Equal(t, map[string]int{keyOf(0): 3, keyOf(1): 3}, tries)
 }
 
 // TestShutdownRequeuesInFlight: tasks still running when the grace ends go back to the queue,

@@ -119,20 +119,20 @@ func TestDashboardCLICredentialsOnOpenAddress(t *testing.T) {
 	e := newBed(t)
 	e.redis = testenv.OwnRedisURL(t) // asynqmon's listing sees every queue of its database
 	cfg := filepath.Join(t.TempDir(), "fleet.yaml")
-	require.NoError(t, os.WriteFile(cfg, []byte("dashboard:\n  listen: 0.0.0.0:0\n  token: file-token\n"), 0o644))
-	base := startDashboard(t, e, []string{"MEDIAFLEET_DASHBOARD_USER=ann", "MEDIAFLEET_DASHBOARD_PASSWORD=env-pass"}, "--config", cfg)
-	basicAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("ann:env-pass"))
+	require.NoError(t, os.WriteFile(cfg, []byte("dashboard:\n  listen: 0.0.0.0:0\n  token: file-token-5e0c91ab\n"), 0o644))
+	base := startDashboard(t, e, []string{"MEDIAFLEET_DASHBOARD_USER=ann", "MEDIAFLEET_DASHBOARD_PASSWORD=env-pass-7d3f82c6"}, "--config", cfg)
+	basicAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("ann:env-pass-7d3f82c6"))
 	for _, p := range []string{"/", "/monitoring/", "/monitoring/api/queues", "/metrics"} {
 		require.Equal(t, 401, get(t, "GET", base+p, "", nil), p)
 		require.Equal(t, 401, get(t, "GET", base+p, "Bearer wrong", nil), p)
-		require.Equal(t, 200, get(t, "GET", base+p, "Bearer file-token", nil), p)
+		require.Equal(t, 200, get(t, "GET", base+p, "Bearer file-token-5e0c91ab", nil), p)
 		require.Equal(t, 200, get(t, "GET", base+p, basicAuth, nil), p)
 	}
 	require.Equal(t, 200, get(t, "GET", base+"/healthz", "", nil))
 
 	q := tasks.QueueName(e.prefix, tasks.Faces)
 	require.Equal(t, 401, get(t, "POST", base+"/actions/pause", "", url.Values{"queue": {q}}))
-	require.Equal(t, 303, get(t, "POST", base+"/actions/pause", "Bearer file-token", url.Values{"queue": {q}}))
+	require.Equal(t, 303, get(t, "POST", base+"/actions/pause", "Bearer file-token-5e0c91ab", url.Values{"queue": {q}}))
 	out := e.must("queues", "list")
 	require.Contains(t, out, q)
 	e.must("queues", "resume", "faces")
