@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"

@@ -114,7 +114,7 @@ func TestReenqueueAddsNothing(t *testing.T) {
 // as failed, by kind, and says how to run them again; the others stay already queued.
 func TestArchivedTasksCountAsFailed(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	lib := library(20, 4)
 	e, err := New(f.batch, doneSet{}, f.options())
 	require.NoError(t, err)

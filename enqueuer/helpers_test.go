@@ -38,3 +38,8 @@ func newBed(t testing.TB) *bed {
 	})
 	return f
 }
+
+// fixture and setup are bed's and newBed's former names.
+type fixture = bed
+
+func setup(t testing.TB) *bed { return newBed(t) }

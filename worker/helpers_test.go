@@ -54,5 +54,7 @@ func (b *bed) enqueueFaces(t *testing.T, n int, image string) []string {
 	return ids
 }
 
-// setup is newBed's former name.
+// bundle and setup are bed's and newBed's former names.
+type bundle = bed
+
 func setup(t testing.TB) *bed { return newBed(t) }

@@ -37,3 +37,6 @@ func newBed(t *testing.T) bed {
 	})
 	return bed{url: url, prefix: prefix, rdb: rdb, reg: New(rdb, prefix, zerolog.New(zerolog.NewTestWriter(t)))}
 }
+
+// bundle is bed's former name.
+type bundle = bed
