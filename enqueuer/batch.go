@@ -29,9 +29,10 @@ type BatchClient struct {
 // NewBatchClient wraps a go-redis client of the Redis that asynq uses.
 func NewBatchClient(rdb redis.UniversalClient) *BatchClient { return &BatchClient{rdb: rdb} }
 
-// message is the asynq task message of w, with asynq.Client's defaults.
+// message is the asynq task message of w as asynq.Client writes tasks.Envelope.Task, which
+// always gives asynq.MaxRetry: a max_retry of 0 is no retry.
 func message(w tasks.Envelope) asynqwire.Message {
-	return asynqwire.NewMessage(w.Type, w.Body, w.Queue, w.ID, asynqwire.Options{MaxRetry: w.MaxRetry, Timeout: w.Timeout})
+	return asynqwire.NewMessage(w.Type, w.Body, w.Queue, w.ID, asynqwire.Options{MaxRetry: w.MaxRetry, NoRetry: w.MaxRetry <= 0, Timeout: w.Timeout})
 }
 
 // ErrArchived is the answer for a task whose TaskID an archived task holds: an earlier run

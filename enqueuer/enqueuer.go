@@ -75,6 +75,9 @@ type Options struct {
 	// 0 for 5% of maxmemory and at least 1 MiB, below 0 for none. It needs a Sender that is a
 	// MemoryReader; the first out-of-memory answer stops a run in any case.
 	KeepFree int64
+	// RedisWait is how long a batch that finds Redis unavailable (down, restarting, failing
+	// over) keeps being sent again, every Poll, before its tasks count as errors; 0: no waiting.
+	RedisWait time.Duration
 	// Poll is how often tasks refused for a full queue are offered again (default 500 ms).
 	Poll time.Duration
 	// Progress, when set, is called about every 200 ms with the counts so far, and once at the end.

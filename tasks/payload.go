@@ -53,7 +53,8 @@ func Decode[P Payload](data []byte, p P) error {
 type Options struct {
 	// Prefix is the queue prefix (configs queue_prefix).
 	Prefix string
-	// MaxRetry bounds the retries of transient failures.
+	// MaxRetry bounds the retries of transient failures; 0 means none (the task is archived
+	// after its first failure).
 	MaxRetry int
 	// Timeout bounds one run of the task.
 	Timeout time.Duration
@@ -87,10 +88,8 @@ func Seal(p Payload, o Options) (Envelope, error) {
 
 // Task is the asynq task of the envelope, with its queue, id and retry options.
 func (e Envelope) Task() *asynq.Task {
-	opts := []asynq.Option{asynq.Queue(e.Queue), asynq.TaskID(e.ID)}
-	if e.MaxRetry > 0 {
-		opts = append(opts, asynq.MaxRetry(e.MaxRetry))
-	}
+	// MaxRetry always goes along: left out, asynq would turn 0 into its default of 25.
+	opts := []asynq.Option{asynq.Queue(e.Queue), asynq.TaskID(e.ID), asynq.MaxRetry(e.MaxRetry)}
 	if e.Timeout > 0 {
 		opts = append(opts, asynq.Timeout(e.Timeout))
 	}

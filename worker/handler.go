@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -54,10 +55,31 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 
 		start := time.Now()
 		log.Debug().Int("retry", retry).Msg("task started")
-		err := mapError(next.ProcessTask(ctx, t), f.cfg.Permanent)
+		runCtx, cancel, limit := withTaskTimeout(ctx)
+		runCtx, stop := context.WithCancelCause(runCtx)
+		var err error
+		if f.begin(id, stop) {
+			if f.cfg.Tracker != nil {
+				f.cfg.Tracker.Started(ctx, queue, id)
+			}
+			err = fencedErr(runCtx, next.ProcessTask(runCtx, t))
+			if f.cfg.Tracker != nil {
+				f.cfg.Tracker.Finished(queue, id)
+			}
+			f.end(id)
+		} else {
+			err = ErrFenced
+		}
+		stop(nil)
+		cancel()
+		err = timedOut(runCtx, ctx, mapError(err, f.cfg.Permanent), assetOf(t), limit, retry)
 		took := time.Since(start)
+		if queueUnusable(err) {
+			f.stopQueue(queue, err)
+		}
 
-		final := err == nil || errors.Is(err, asynq.SkipRetry) || retry >= maxRetry
+		archived := err != nil && (errors.Is(err, asynq.SkipRetry) || (retry >= maxRetry && ctx.Err() == nil))
+		final := err == nil || archived
 		if final && ctx.Err() == nil && f.cfg.Stats != nil {
 			if serr := f.cfg.Stats.Record(context.WithoutCancel(ctx), queue, err == nil); serr != nil {
 				log.Warn().Err(serr).Msg("recording throughput failed")
@@ -70,9 +92,15 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 		case err == nil:
 			log.Info().Dur("took", took).Msg("task done")
 		case errors.Is(err, asynq.SkipRetry):
-			log.Error().Err(err).Dur("took", took).Msg("task archived: permanent failure")
+			log.Error().Str("reason", err.Error()).Dur("took", took).Msg("task archived: permanent failure")
+		case archived:
+			log.Error().Str("reason", err.Error()).Int("max_retry", maxRetry).Dur("took", took).Msg("task archived: no retries left")
+		case errors.Is(err, ErrFenced):
+			log.Warn().Err(err).Dur("took", took).Msg("task stopped: this worker lost its heartbeat")
+		case queueUnusable(err):
+			log.Warn().Err(err).Dur("took", took).Msg("task goes back to its queue for the rest of the fleet")
 		case ctx.Err() != nil:
-			log.Warn().Err(err).Dur("took", took).Msg("task interrupted; it goes back to its queue")
+			log.Warn().Err(err).Dur("took", took).Msg("task interrupted by the worker's stop; it goes back to its queue")
 		default:
 			log.Warn().Err(err).Int("retry", retry).Int("max_retry", maxRetry).Dur("took", took).Msg("task failed; it will be retried")
 		}
@@ -87,7 +115,17 @@ func sprint(args []any) string { return fmt.Sprint(args...) }
 
 func (l asynqLogger) Debug(args ...any) { l.log.Debug().Msg(sprint(args)) }
 func (l asynqLogger) Info(args ...any)  { l.log.Info().Msg(sprint(args)) }
-func (l asynqLogger) Warn(args ...any)  { l.log.Warn().Msg(sprint(args)) }
+
+// Warn passes asynq's warnings on, except its "Retry exhausted" line: the task middleware has
+// already logged the archived task with its file and reason.
+func (l asynqLogger) Warn(args ...any) {
+	msg := sprint(args)
+	if strings.HasPrefix(msg, "Retry exhausted for task") {
+		l.log.Debug().Msg(msg)
+		return
+	}
+	l.log.Warn().Msg(msg)
+}
 func (l asynqLogger) Error(args ...any) { l.log.Error().Msg(sprint(args)) }
 func (l asynqLogger) Fatal(args ...any) { l.log.Fatal().Msg(sprint(args)) }
 

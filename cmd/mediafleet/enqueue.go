@@ -64,7 +64,9 @@ again over an unchanged catalog adds nothing.`,
 
 			var sender enqueuer.Sender
 			if !dryRun {
-				rdb, err := redisconn.OpenRedis(ctx, cfg.RedisURL)
+				rdb, err := redisconn.WaitRedis(ctx, cfg.RedisURL, cfg.Enqueue.RedisWait, func(err error) {
+					a.log.Warn().Err(err).Dur("wait", cfg.Enqueue.RedisWait).Msg("waiting for Redis")
+				})
 				if err != nil {
 					return err
 				}
@@ -74,7 +76,7 @@ again over an unchanged catalog adds nothing.`,
 			versions, unavailable := inference.Versions(cfg)
 			opts := enqueuer.Options{Kinds: ks, Versions: versions, Unavailable: unavailable,
 				Task: taskOptions(cfg), All: all, DryRun: dryRun, Workers: workers, Log: a.log,
-				MaxPending: cfg.Enqueue.MaxPending, Fanout: cfg.Keyframes.MaxFrames}
+				MaxPending: cfg.Enqueue.MaxPending, Fanout: cfg.Keyframes.MaxFrames, RedisWait: cfg.Enqueue.RedisWait}
 			if !asJSN && isTerminal(os.Stderr) {
 				opts.Progress = newProgress(os.Stderr)
 			}
@@ -110,12 +112,19 @@ again over an unchanged catalog adds nothing.`,
 	return cmd
 }
 
-// taskOptions is the enqueue settings of each kind: queue prefix, retries and timeout.
+// taskOptions is the enqueue settings of each kind: queue prefix, retries and timeout. A kind
+// this process does not serve (a keyframes-only worker planning faces tasks) takes the
+// defaults' settings, so its tasks keep their retries.
 func taskOptions(cfg *configs.Config) map[tasks.Kind]tasks.Options {
+	defaults, _ := configs.Load("", func(string) string { return "" })
 	out := map[tasks.Kind]tasks.Options{}
 	for _, k := range tasks.AllKinds() {
 		o := tasks.Options{Prefix: cfg.QueuePrefix}
-		if q, ok := cfg.Queues[string(k)]; ok {
+		q, ok := cfg.Queues[string(k)]
+		if !ok && defaults != nil {
+			q, ok = defaults.Queues[string(k)]
+		}
+		if ok {
 			o.MaxRetry, o.Timeout = q.MaxRetry, q.Timeout
 		}
 		out[k] = o

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -16,10 +17,12 @@ import (
 	"github.com/mediafleet/mediafleet/inference/captions"
 	"github.com/mediafleet/mediafleet/inference/faces"
 	"github.com/mediafleet/mediafleet/inference/keyframes"
+	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/redisfull"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker"
+	"github.com/mediafleet/mediafleet/worker/registry"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
 
@@ -81,6 +84,8 @@ rest back in their queue. With --until-empty it exits 0 once its queues are drai
 // runningWorker is a worker process's fleet and what it must release at the end.
 type runningWorker struct {
 	fleet   *worker.Fleet
+	reg     *registry.Registry
+	info    registry.WorkerInfo // this worker's identity in the registry
 	gpu     *gpuSetup
 	rdb     redis.UniversalClient
 	metrics *worker.Metrics
@@ -106,6 +111,8 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 	}
 	w.closers = append(w.closers, func() { rdb.Close() })
 	w.rdb = rdb
+	w.reg = registry.New(rdb, cfg.QueuePrefix, a.log)
+	w.info = registry.NewWorkerInfo(version)
 	opt, _ := redisconn.ParseRedisURL(cfg.RedisURL)
 	client := asynq.NewClient(opt)
 	w.closers = append(w.closers, func() { client.Close() })
@@ -114,6 +121,8 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		return fail(err)
 	}
 	w.closers = append(w.closers, func() { st.Close() })
+	a.log.Info().Str("redis", redact.URL(cfg.RedisURL)).Str("store", redact.URL(cfg.StorePath())).
+		Str("data_dir", cfg.DataDir).Msg("worker connected")
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fail(fmt.Errorf("data_dir %s: %w", cfg.DataDir, err))
 	}
@@ -182,7 +191,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		Redis: opt, Prefix: cfg.QueuePrefix, Queues: specs, ShutdownGrace: cfg.Worker.ShutdownGrace,
 		Retry:     worker.RetryPolicy{Base: cfg.Worker.RetryBaseDelay, Max: cfg.Worker.RetryMaxDelay},
 		Permanent: []worker.Classifier{keyframes.IsPermanent, faces.IsPermanent, captions.IsPermanent, store.IsPermanent},
-		Log:       a.log, Stats: stats.New(rdb, nil), Observe: w.metrics.Observe,
+		Log:       a.log, Stats: stats.NewBuffered(rdb, nil, time.Second), Observe: w.metrics.Observe, Tracker: w.reg.Tasks(w.info.ID),
 	})
 	if err != nil {
 		return fail(err)

@@ -32,6 +32,8 @@ func goldenCases() []goldenCase {
 		{name: "binary payload", typ: "faces", payload: []byte{0, 1, 2, 0xff, 0x80, '\n'}, id: "faces:bin:fr1"},
 		{name: "retry", typ: "captions", payload: []byte(`{}`), id: "captions:k:m",
 			asynq: []asynq.Option{asynq.MaxRetry(7)}, ours: Options{MaxRetry: 7}},
+		{name: "no retry", typ: "captions", payload: []byte(`{}`), id: "captions:k0:m",
+			asynq: []asynq.Option{asynq.MaxRetry(0)}, ours: Options{NoRetry: true}},
 		{name: "timeout", typ: "keyframes", payload: []byte(`{"path":"/v.mp4"}`), id: "keyframes:k:kf1",
 			asynq: []asynq.Option{asynq.Timeout(90 * time.Second)}, ours: Options{Timeout: 90 * time.Second}},
 		{name: "timeout in part seconds", typ: "keyframes", payload: []byte(`{}`), id: "keyframes:k2:kf1",

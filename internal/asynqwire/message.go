@@ -39,9 +39,12 @@ type Message struct {
 // Options are what a caller of asynq.Client may give a task; NewMessage applies asynq's
 // defaults to them as asynq.Client.EnqueueContext does.
 type Options struct {
-	// MaxRetry as asynq.MaxRetry; 0 or less is DefaultMaxRetry here, as mediafleet never asks
-	// for no retries and asynq.MaxRetry is simply not given then.
+	// MaxRetry as asynq.MaxRetry; 0 or less is DefaultMaxRetry here, as when asynq.MaxRetry is
+	// not given (see NoRetry).
 	MaxRetry int
+	// NoRetry as asynq.MaxRetry(0): the task is archived after its first failure; MaxRetry is
+	// then ignored.
+	NoRetry bool
 	// Timeout as asynq.Timeout; 0 is none given.
 	Timeout time.Duration
 	// Deadline as asynq.Deadline; zero is none given.
@@ -56,7 +59,10 @@ type Options struct {
 func NewMessage(typ string, payload []byte, queue, id string, o Options) Message {
 	m := Message{Type: typ, Payload: payload, ID: id, Queue: queue, Retry: o.MaxRetry,
 		Timeout: o.Timeout, Deadline: o.Deadline, Retention: o.Retention}
-	if m.Retry <= 0 {
+	switch {
+	case o.NoRetry:
+		m.Retry = 0
+	case m.Retry <= 0:
 		m.Retry = DefaultMaxRetry
 	}
 	if m.Timeout == 0 && m.Deadline.IsZero() {

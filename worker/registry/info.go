@@ -26,6 +26,9 @@ type WorkerInfo struct {
 	Queues []QueueInfo `json:"queues"`
 	// GPU is the pinned GPU with its latest telemetry, or nil for a CPU-only worker.
 	GPU *gpu.DeviceInfo `json:"gpu"`
+	// Store is where the worker writes results (a SQLite path or a PostgreSQL URL, password
+	// hidden), so a worker pointed at the wrong store stands out.
+	Store string `json:"store,omitempty"`
 	// LastSeen is the time of the latest heartbeat on the Redis clock, set by Publish.
 	LastSeen time.Time `json:"last_seen"`
 }
@@ -40,6 +43,9 @@ type QueueInfo struct {
 	InFlight int `json:"in_flight"`
 	// Device is where its tasks run: "cpu" or the GPU's UUID.
 	Device string `json:"device"`
+	// Stopped, when set, is why the worker no longer serves this queue (for instance its
+	// inference session could not be rebuilt); the queue's tasks go to the rest of the fleet.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // NewWorkerID returns "host:pid:random", unique even when a pid is reused on the same host.
