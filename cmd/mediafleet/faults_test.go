@@ -22,7 +22,7 @@ import (
 // for a fault to land in its middle; reached fires once when `at` captions have been served.
 type slowVLM struct {
 	fakeVLM
-	delay   atomic.Int64 // time.Duration per caption; set while the server runs
+	delay   time.Duration
 	active  atomic.Int32 // captions requests being answered now
 	served  atomic.Int64
 	at      int64
@@ -35,7 +35,7 @@ func (s *slowVLM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.active.Add(1)
 		defer s.active.Add(-1)
 		select {
-		case <-time.After(time.Duration(s.delay.Load())):
+		case <-time.After(s.delay):
 		case <-r.Context().Done():
 			return
 		}
@@ -73,8 +73,7 @@ func newFaultBed(t *testing.T, redisURL string, n int) *faultBed {
 	e := newEnv(t)
 	e.redis, e.ownRedis = redisURL, true
 	b := &faultBed{env: e, t: t, n: n, store: storetest.PostgresSpec(t),
-		vlm: &slowVLM{at: int64(n / 4), reached: make(chan struct{})}}
-	b.vlm.delay.Store(int64(20 * time.Millisecond))
+		vlm: &slowVLM{delay: 20 * time.Millisecond, at: int64(n / 4), reached: make(chan struct{})}}
 	srv := httptest.NewServer(b.vlm)
 	t.Cleanup(srv.Close)
 	b.vlmURL = srv.URL
