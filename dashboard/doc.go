@@ -17,6 +17,6 @@
 // and Origin checks, net/http.CrossOriginProtection). ReadOnly hides the buttons, puts asynqmon
 // in read-only mode and answers every non-GET request with 403.
 //
-// Throughput and ETA come from one Forecaster over worker/stats's per-minute tallies, with a
-// clock tests control. Queue actions are package control's, shared with `mediafleet queues`.
+// Throughput and ETA come from one stats.Forecaster over the per-minute tallies, with a
+// clock tests control. Queue actions are package internal/queuectl's, shared with `mediafleet queues`.
 package dashboard

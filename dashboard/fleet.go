@@ -9,9 +9,10 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker/registry"
+	"github.com/mediafleet/mediafleet/worker/stats"
 )
 
 // Fleet is everything the fleet page shows, also served as JSON at /api/fleet.
@@ -30,8 +31,8 @@ type Fleet struct {
 
 // QueueRow is one queue's counts with its throughput and ETA.
 type QueueRow struct {
-	control.State
-	Forecast Forecast `json:"forecast"`
+	queuectl.State
+	Forecast stats.Forecast `json:"forecast"`
 }
 
 // KindRow is the work of one kind across the fleet's queues.

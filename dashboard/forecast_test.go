@@ -46,53 +46,6 @@ func drain(t *testing.T, c *stats.Counter, clock *fakeClock, queue string, perMi
 	return n
 }
 
-func TestDashboardForecastKnownDrainRate(t *testing.T) {
-	t.Parallel()
-	b := newBed(t)
-	q := b.queue(tasks.Faces)
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	counter := stats.New(b.rdb, clock.Now)
-	fc := dashboard.NewForecaster(counter, clock.Now, 5)
-
-	// Nothing finished yet: a backlog has no ETA, an empty queue is done.
-	f, err := fc.Forecast(t.Context(), q, 600)
-	require.NoError(t, err)
-	require.False(t, f.Known)
-	require.Equal(t, "unknown", f.ETAText())
-	f, err = fc.Forecast(t.Context(), q, 0)
-	require.NoError(t, err)
-	require.True(t, f.Known)
-	require.Equal(t, "done", f.ETAText())
-
-	// 20 tasks a minute for ten and a half minutes out of a backlog of 600.
-	backlog := 600
-	backlog -= drain(t, counter, clock, q, 20, 10*time.Minute+30*time.Second)
-	f, err = fc.Forecast(t.Context(), q, backlog)
-	require.NoError(t, err)
-	require.InDelta(t, 20.0, f.PerMinute, 1e-9)
-	require.Equal(t, 390, backlog)
-	require.True(t, f.Known)
-	require.InDelta(t, (19*time.Minute + 30*time.Second).Seconds(), f.ETA.Seconds(), 1e-6)
-	require.Equal(t, "19m30s", f.ETAText())
-	require.Equal(t, clock.Now().Add(f.ETA), f.DoneAt)
-	require.Equal(t, "20.0/min", f.RateText())
-
-	// The workers speed up to 60 a minute: after a whole window at the new pace, only it counts.
-	backlog -= drain(t, counter, clock, q, 60, 6*time.Minute)
-	f, err = fc.Forecast(t.Context(), q, backlog)
-	require.NoError(t, err)
-	require.InDelta(t, 60.0, f.PerMinute, 1e-9)
-	require.Equal(t, 30, backlog)
-	require.InDelta(t, 30.0, f.ETA.Seconds(), 1e-6)
-
-	// The workers stop: once the window holds no finished task, the ETA is unknown again.
-	clock.Add(7 * time.Minute)
-	f, err = fc.Forecast(t.Context(), q, backlog)
-	require.NoError(t, err)
-	require.Zero(t, f.PerMinute)
-	require.False(t, f.Known)
-}
-
 // The fleet page shows what the Forecaster computes, on the dashboard's own clock.
 func TestDashboardFleetPageShowsForecast(t *testing.T) {
 	t.Parallel()

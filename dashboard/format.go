@@ -13,34 +13,12 @@ import (
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
-// payloadView is the part of every mediafleet payload a person wants to see.
-type payloadView struct {
-	Asset struct {
-		Key  string `json:"asset_key"`
-		Path string `json:"path"`
-	} `json:"asset"`
-	Frame        int    `json:"frame"`
-	Image        string `json:"image"`
-	ModelVersion string `json:"model_version"`
-}
-
-// Summarize turns a task's payload into one line a person reads: its kind, the asset's path,
-// the keyframe number for a frame of a video, and the model version, e.g.
-// "faces /media/trip.mp4 frame 3 (model fr-v1)". A payload that is not a mediafleet one is
-// shown as text when it is printable, else by its size.
+// Summarize turns a task's payload into one line a person reads (tasks.View's String), e.g.
+// "faces /media/trip.mp4 frame 3 (model fr-v1)". A payload that is not a valid mediafleet
+// one is shown as text when it is printable, else by its size.
 func Summarize(taskType string, payload []byte) string {
-	kind, ok := tasks.KindOfType(taskType)
-	var p payloadView
-	if ok && json.Unmarshal(payload, &p) == nil && p.Asset.Path != "" {
-		var b strings.Builder
-		fmt.Fprintf(&b, "%s %s", kind, p.Asset.Path)
-		if p.Frame > 0 {
-			fmt.Fprintf(&b, " frame %d", p.Frame)
-		}
-		if p.ModelVersion != "" {
-			fmt.Fprintf(&b, " (model %s)", p.ModelVersion)
-		}
-		return b.String()
+	if v, err := tasks.ViewOf(taskType, payload); err == nil {
+		return v.String()
 	}
 	return rawText(payload)
 }

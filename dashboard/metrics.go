@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/worker/registry"
 )
 
@@ -17,7 +17,7 @@ const scrapeTimeout = 10 * time.Second
 // scrape: tasks by state, latency, paused, memory, processed and failed totals, and the live
 // workers with their concurrency. Register it with a private prometheus.Registry.
 type Collector struct {
-	ctl     *control.Controller
+	ctl     *queuectl.Controller
 	workers *registry.Registry
 
 	up, tasks, latency, paused, memory, processed, failed, workerCount, concurrency *prometheus.Desc
@@ -26,7 +26,7 @@ type Collector struct {
 var _ prometheus.Collector = (*Collector)(nil)
 
 // NewCollector returns a Collector for the queues of ctl and the workers in reg (nil: none).
-func NewCollector(ctl *control.Controller, reg *registry.Registry) *Collector {
+func NewCollector(ctl *queuectl.Controller, reg *registry.Registry) *Collector {
 	q := []string{"queue"}
 	return &Collector{
 		ctl: ctl, workers: reg,

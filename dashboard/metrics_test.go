@@ -66,9 +66,9 @@ func TestDashboardMetricsReadQueuesOnScrape(t *testing.T) {
 func TestDashboardSummarizePayloads(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, "faces /lib/trip.mp4 frame 3 (model fr1)",
-		dashboard.Summarize("mediafleet:faces", []byte(`{"asset":{"asset_key":"h1","path":"/lib/trip.mp4"},"frame":3,"image":"/d/k3.jpg","model_version":"fr1"}`)))
+		dashboard.Summarize("mediafleet:faces", []byte(`{"asset":{"asset_key":"h0123456789abcdef0123","path":"/lib/trip.mp4"},"frame":3,"image":"/d/k3.jpg","model_version":"fr1"}`)))
 	require.Equal(t, "keyframes /lib/trip.mp4 (model kf1)",
-		dashboard.Summarize("mediafleet:keyframes", []byte(`{"asset":{"asset_key":"h1","path":"/lib/trip.mp4"},"model_version":"kf1"}`)))
+		dashboard.Summarize("mediafleet:keyframes", []byte(`{"asset":{"asset_key":"h0123456789abcdef0123","path":"/lib/trip.mp4"},"model_version":"kf1"}`)))
 	require.Equal(t, `{"a":1}`, dashboard.Summarize("other:type", []byte("{ \"a\": 1 }")))
 	require.Equal(t, "hello", dashboard.Summarize("mediafleet:faces", []byte("hello")))
 	require.Equal(t, "non-printable bytes (3)", dashboard.Summarize("x", []byte{0, 1, 2}))

@@ -16,7 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/mediafleet/mediafleet/catalog/store"
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/worker/registry"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
@@ -38,7 +38,7 @@ type Options struct {
 	Credentials Credentials
 	// ReadOnly turns off every action: asynqmon's, the fleet page's buttons and POST endpoints.
 	ReadOnly bool
-	// WindowMinutes is the throughput window (DefaultWindowMinutes when 0).
+	// WindowMinutes is the throughput window (stats.DefaultWindowMinutes when 0).
 	WindowMinutes int
 	// Clock tells the time for throughput and ETA; nil is time.Now.
 	Clock stats.Clock
@@ -48,6 +48,11 @@ type Options struct {
 	Log zerolog.Logger
 	// People, when set, is the results store whose persons the people page at /people shows.
 	People store.PersonStore
+	// Results, when set, is the results store that the results view at /results shows.
+	Results ResultStore
+	// FacesVersion is the face model version the results view shows and searches (the one
+	// the workers are configured with); a file searched only with another shows that one.
+	FacesVersion string
 }
 
 // Handler serves the dashboard: the fleet page at /, its actions under /actions/, JSON at
@@ -60,9 +65,9 @@ type Handler struct {
 	mon     *asynqmon.HTTPHandler
 	rdb     redis.UniversalClient
 	insp    *asynq.Inspector
-	ctl     *control.Controller
+	ctl     *queuectl.Controller
 	reg     *registry.Registry
-	fc      *Forecaster
+	fc      *stats.Forecaster
 	page    *template.Template
 	metrics http.Handler
 }
@@ -88,9 +93,9 @@ func New(o Options) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{opts: o, rdb: rdb, insp: asynq.NewInspector(o.Redis), page: page}
-	h.ctl = control.New(h.insp, o.Prefix)
+	h.ctl = queuectl.New(h.insp, o.Prefix)
 	h.reg = registry.New(rdb, o.Prefix, o.Log)
-	h.fc = NewForecaster(stats.New(rdb, o.Clock), o.Clock, o.WindowMinutes)
+	h.fc = stats.NewForecaster(stats.New(rdb, o.Clock), o.Clock, o.WindowMinutes)
 	h.mon = asynqmon.New(asynqmon.Options{RootPath: MonitoringPath, RedisConnOpt: o.Redis, ReadOnly: o.ReadOnly,
 		PayloadFormatter: PayloadFormatter, ResultFormatter: ResultFormatter})
 	reg := prometheus.NewRegistry()
@@ -104,12 +109,20 @@ func New(o Options) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/fleet", h.serveJSON)
 	h.mux.HandleFunc("POST /actions/{action}", h.serveAction)
 	if o.People != nil {
-		pp, err := newPeoplePages(o.People)
+		pp, err := newPeoplePages(o.People, o.Results != nil)
 		if err != nil {
 			rdb.Close()
 			return nil, err
 		}
 		pp.register(h.mux)
+	}
+	if o.Results != nil {
+		rp, err := newResultsPages(o.Results, o.FacesVersion)
+		if err != nil {
+			rdb.Close()
+			return nil, err
+		}
+		rp.register(h.mux)
 	}
 
 	var root http.Handler = sameOrigin(h.mux)
@@ -118,8 +131,10 @@ func New(o Options) (*Handler, error) {
 	}
 	if o.Credentials.Configured() {
 		root = newAuthenticator(o.Credentials).wrap(root)
+	} else {
+		root = loopbackHost(root)
 	}
-	h.root = root
+	h.root = noFraming(root)
 	return h, nil
 }
 

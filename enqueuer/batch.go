@@ -2,16 +2,14 @@ package enqueuer
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/mediafleet/mediafleet/internal/asynqwire"
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
@@ -31,93 +29,15 @@ type BatchClient struct {
 // NewBatchClient wraps a go-redis client of the Redis that asynq uses.
 func NewBatchClient(rdb redis.UniversalClient) *BatchClient { return &BatchClient{rdb: rdb} }
 
-// enqueueScript writes what asynq v0.26.0's enqueue script (internal/rdb enqueueCmd) writes
-// for each new pending task, for many tasks of one queue in one call: the task hash
-// asynq:{q}:t:<id> with msg, state "pending" and pending_since, and the id pushed on
-// asynq:{q}:pending; an id that is taken is answered 0 and left alone, as asynq's script does.
-// One call per queue and batch, rather than one per task, halves Redis's work per task.
-//
-// With a bound (ARGV[2] above 0) a task goes in only while its queue's backlog (pending +
-// scheduled + retry, asynq's own lists) is under the bound, answered -1 otherwise; for a
-// keyframes task (ARGV[3], its fan-out, above 0) every keyframes task not finished yet, itself
-// included, may still add that many tasks to each queue it feeds, whose smallest room the
-// caller read just before (ARGV[4]): -2 when that room would not do.
-//
-// KEYS: pending, scheduled, retry, active, then each task's hash.
-// ARGV: now (ns), bound, fan-out, room, then each task's message and id.
-var enqueueScript = redis.NewScript(`
-local bound, fanout, room = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local backlog, active = 0, 0
-if bound > 0 then
-	backlog = redis.call("LLEN", KEYS[1]) + redis.call("ZCARD", KEYS[2]) + redis.call("ZCARD", KEYS[3])
-	if fanout > 0 then
-		active = redis.call("LLEN", KEYS[4])
-	end
-end
-local out = {}
-for i = 5, #KEYS do
-	local a = 2 * i - 5
-	if redis.call("EXISTS", KEYS[i]) == 1 then
-		out[#out + 1] = 0
-	elseif bound > 0 and backlog >= bound then
-		out[#out + 1] = -1
-	elseif bound > 0 and fanout > 0 and (backlog + active + 1) * fanout > room then
-		out[#out + 1] = -2
-	else
-		redis.call("HSET", KEYS[i],
-		           "msg", ARGV[a],
-		           "state", "pending",
-		           "pending_since", ARGV[1])
-		redis.call("LPUSH", KEYS[1], ARGV[a + 1])
-		backlog = backlog + 1
-		out[#out + 1] = 1
-	end
-end
-return out
-`)
-
-// asynq's defaults for options not given (client.go).
-const (
-	asynqDefaultMaxRetry = 25
-	asynqDefaultTimeout  = 30 * time.Minute
-)
-
-// encodeMessage is asynq's base.EncodeMessage for a new pending task: the TaskMessage fields
-// type (1), payload (2), id (3), queue (4), retry (5), timeout (8, seconds) and deadline (9, 0:
-// none), zero fields left out as proto3 does.
-func encodeMessage(w tasks.Envelope) []byte {
-	retry := w.MaxRetry
-	if retry <= 0 {
-		retry = asynqDefaultMaxRetry
-	}
-	timeout := w.Timeout
-	if timeout <= 0 {
-		timeout = asynqDefaultTimeout
-	}
-	b := make([]byte, 0, 64+len(w.Body)+len(w.ID)+len(w.Type)+len(w.Queue))
-	b = appendString(b, 1, w.Type)
-	if len(w.Body) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendBytes(b, w.Body)
-	}
-	b = appendString(b, 3, w.ID)
-	b = appendString(b, 4, w.Queue)
-	b = protowire.AppendTag(b, 5, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(int64(int32(retry))))
-	if s := int64(timeout.Seconds()); s != 0 {
-		b = protowire.AppendTag(b, 8, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(s))
-	}
-	return b
+// message is the asynq task message of w as asynq.Client writes tasks.Envelope.Task, which
+// always gives asynq.MaxRetry: a max_retry of 0 is no retry.
+func message(w tasks.Envelope) asynqwire.Message {
+	return asynqwire.NewMessage(w.Type, w.Body, w.Queue, w.ID, asynqwire.Options{MaxRetry: w.MaxRetry, NoRetry: w.MaxRetry <= 0, Timeout: w.Timeout})
 }
 
-func appendString(b []byte, num protowire.Number, s string) []byte {
-	if s == "" {
-		return b
-	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
-}
+// ErrArchived is the answer for a task whose TaskID an archived task holds: an earlier run
+// of it failed for good. It also matches asynq.ErrTaskIDConflict.
+var ErrArchived = fmt.Errorf("archived after failing: %w", asynq.ErrTaskIDConflict)
 
 // Send enqueues the tasks in one pipeline. errs[i] is nil when task i was added,
 // asynq.ErrTaskIDConflict when its id is already taken, or the error that stopped it.
@@ -125,9 +45,6 @@ func (c *BatchClient) Send(ctx context.Context, ws []tasks.Envelope) []error {
 	_, errs := c.send(ctx, ws, Bound{}, 0)
 	return errs
 }
-
-// taskKey is asynq's key of a task's hash.
-func taskKey(w tasks.Envelope) string { return "asynq:{" + w.Queue + "}:t:" + w.ID }
 
 // send runs enqueueScript once per queue of the batch, all in one pipeline, under bound b
 // (none when b.MaxPending is 0); room is the smallest room of the queues keyframes tasks
@@ -149,30 +66,27 @@ func (c *BatchClient) send(ctx context.Context, ws []tasks.Envelope, b Bound, ro
 		byQueue[w.Queue] = append(byQueue[w.Queue], i)
 	}
 	run := func() ([]*redis.Cmd, error) {
-		now := time.Now().UnixNano()
+		now := time.Now()
 		pipe := c.rdb.Pipeline()
 		cmds := make([]*redis.Cmd, len(queues))
 		for qi, q := range queues {
 			idx := byQueue[q]
-			qk := queueKeys(q)
-			keys := append(make([]string, 0, 4+len(idx)), qk[:]...)
-			fanout := 0
+			l := asynqwire.Limit{MaxPending: b.MaxPending, Room: room}
 			if kind, _ := tasks.KindOfType(ws[idx[0]].Type); kind == tasks.Keyframes && b.MaxPending > 0 && len(b.Down) > 0 {
-				fanout = max(b.Fanout, 1)
+				l.Fanout = max(b.Fanout, 1)
 			}
-			args := append(make([]any, 0, 4+2*len(idx)), now, b.MaxPending, fanout, room)
-			for _, i := range idx {
-				keys = append(keys, taskKey(ws[i]))
-				args = append(args, encodeMessage(ws[i]), ws[i].ID)
+			msgs := make([]asynqwire.Message, len(idx))
+			for j, i := range idx {
+				msgs[j] = message(ws[i])
 			}
-			cmds[qi] = enqueueScript.EvalSha(ctx, pipe, keys, args...)
+			cmds[qi] = asynqwire.Enqueue(ctx, pipe, q, msgs, l, now)
 		}
 		_, err := pipe.Exec(ctx)
 		return cmds, err
 	}
 	cmds, err := run()
-	if err != nil && isNoScript(err) {
-		if lerr := enqueueScript.Load(ctx, c.rdb).Err(); lerr != nil {
+	if err != nil && asynqwire.IsNoScript(err) {
+		if lerr := asynqwire.Load(ctx, c.rdb); lerr != nil {
 			err = fmt.Errorf("loading the enqueue script: %w", lerr)
 		} else {
 			cmds, err = run()
@@ -191,8 +105,10 @@ func (c *BatchClient) send(ctx context.Context, ws []tasks.Envelope, b Bound, ro
 			switch {
 			case cerr != nil:
 				errs[i] = cerr
-			case got[j] == 0:
+			case got[j] == asynqwire.Taken:
 				errs[i] = asynq.ErrTaskIDConflict
+			case got[j] == asynqwire.Archived:
+				errs[i] = ErrArchived
 			}
 			if cerr == nil {
 				answers[i] = got[j]
@@ -207,15 +123,10 @@ func (c *BatchClient) publish(ctx context.Context, ws []tasks.Envelope) error {
 		if _, done := c.published.Load(w.Queue); done {
 			continue
 		}
-		if err := c.rdb.SAdd(ctx, "asynq:queues", w.Queue).Err(); err != nil {
+		if err := asynqwire.Publish(ctx, c.rdb, w.Queue); err != nil {
 			return fmt.Errorf("registering queue %s: %w", w.Queue, err)
 		}
 		c.published.Store(w.Queue, true)
 	}
 	return nil
-}
-
-func isNoScript(err error) bool {
-	var rerr redis.Error
-	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "NOSCRIPT")
 }

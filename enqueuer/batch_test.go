@@ -41,7 +41,7 @@ func TestBatchClientWritesWhatAsynqWrites(t *testing.T) {
 	for _, err := range f.batch.Send(ctx, envs[:2]) {
 		require.ErrorIs(t, err, asynq.ErrTaskIDConflict)
 	}
-	for _, e := range envs {
+	for i, e := range envs {
 		got, err := f.insp.GetTaskInfo(e.Queue, e.ID)
 		require.NoError(t, err)
 		want, err := f.insp.GetTaskInfo(tasks.QueueName(viaClient, tasks.Faces), e.ID)
@@ -49,6 +49,7 @@ func TestBatchClientWritesWhatAsynqWrites(t *testing.T) {
 		require.Equal(t, want.Type, got.Type)
 		require.Equal(t, want.Payload, got.Payload)
 		require.Equal(t, want.MaxRetry, got.MaxRetry)
+		require.Equal(t, i*3, got.MaxRetry, "max_retry as configured; 0 means no retry, not asynq's 25")
 		require.Equal(t, want.Timeout, got.Timeout)
 		require.Equal(t, want.Deadline, got.Deadline)
 		require.Equal(t, asynq.TaskStatePending, got.State)

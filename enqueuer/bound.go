@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mediafleet/mediafleet/internal/asynqwire"
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
@@ -37,18 +38,12 @@ func (e *QueueFullError) Is(target error) bool { return target == ErrQueueFull }
 
 var _ BoundedSender = (*BatchClient)(nil)
 
-// queueKeys are asynq's keys of one queue's lists: pending, scheduled, retry, active.
-func queueKeys(queue string) [4]string {
-	p := "asynq:{" + queue + "}:"
-	return [4]string{p + "pending", p + "scheduled", p + "retry", p + "active"}
-}
-
 // Backlog reads how many tasks of queue wait (pending, scheduled, retrying) and run, in one
 // round trip. BatchClient is thereby a Backlog too.
 func (c *BatchClient) Backlog(ctx context.Context, queue string) (waiting, active int, err error) {
-	k := queueKeys(queue)
+	k := asynqwire.QueueLists(queue)
 	pipe := c.rdb.Pipeline()
-	p, s, r, a := pipe.LLen(ctx, k[0]), pipe.ZCard(ctx, k[1]), pipe.ZCard(ctx, k[2]), pipe.LLen(ctx, k[3])
+	p, s, r, a := pipe.LLen(ctx, k.Pending), pipe.ZCard(ctx, k.Scheduled), pipe.ZCard(ctx, k.Retry), pipe.LLen(ctx, k.Active)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, 0, fmt.Errorf("reading the backlog of queue %s: %w", queue, err)
 	}
@@ -76,9 +71,9 @@ func (c *BatchClient) SendBounded(ctx context.Context, ws []tasks.Envelope, b Bo
 			continue
 		}
 		switch answers[i] {
-		case -1:
+		case asynqwire.Full:
 			errs[i] = &QueueFullError{Queue: ws[i].Queue}
-		case -2:
+		case asynqwire.NoRoom:
 			errs[i] = &QueueFullError{Queue: fullest}
 		}
 	}

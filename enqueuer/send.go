@@ -80,6 +80,8 @@ func (s sender) send(ctx context.Context, batch []tasks.Envelope) {
 			switch {
 			case err == nil:
 				s.c.enqueued.Add(1)
+			case errors.Is(err, ErrArchived):
+				s.c.archived(batch[i].Type)
 			case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
 				s.c.already.Add(1)
 			case errors.Is(err, ErrQueueFull):

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -152,4 +154,19 @@ func (a *Admission) release(mib int64) {
 	a.reserved -= mib
 	close(a.changed)
 	a.changed = make(chan struct{})
+}
+
+// CheckFits refuses, at start, queues whose tasks could never be admitted on dev: a need (MiB,
+// by queue name) above the GPU's whole memory less the headroom. Each such task would otherwise
+// be archived with [ErrTaskExceedsGPU] one by one.
+func CheckFits(dev DeviceInfo, headroomMiB int64, needs map[string]int64) error {
+	usable := int64(dev.MemoryTotal>>20) - headroomMiB
+	var bad []error
+	for _, q := range slices.Sorted(maps.Keys(needs)) {
+		if needs[q] > usable {
+			bad = append(bad, fmt.Errorf("queue %s: vram_mib %d is more than %s can ever give a task (%d MiB of memory, %d MiB kept as headroom): lower vram_mib or pin a larger GPU",
+				q, needs[q], dev, dev.MemoryTotal>>20, headroomMiB))
+		}
+	}
+	return errors.Join(bad...)
 }

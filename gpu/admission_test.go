@@ -210,3 +210,14 @@ func TestAdmissionNeverOverCommitsUnderConcurrency(t *testing.T) {
 	require.GreaterOrEqual(t, peak.Load(), int64(need))
 	require.Zero(t, a.ReservedMiB())
 }
+
+// TestCheckFitsRefusesNeedAboveCard: a queue needing more than the card minus headroom is an
+// error naming the queue; needs that fit pass.
+func TestCheckFitsRefusesNeedAboveCard(t *testing.T) {
+	dev := FakeDevice(0, "NVIDIA T4", 16384)
+	require.NoError(t, CheckFits(dev, 256, map[string]int64{"faces": 1024}))
+	require.NoError(t, CheckFits(dev, 256, map[string]int64{"faces": 16128}))
+	err := CheckFits(dev, 256, map[string]int64{"faces": 16129, "captions": 512})
+	require.ErrorContains(t, err, "queue faces: vram_mib 16129")
+	require.NotContains(t, err.Error(), "captions")
+}

@@ -50,6 +50,11 @@ func IsCUDAOutOfMemory(err error) bool {
 	return strings.Contains(msg, "out of memory") && strings.Contains(msg, "cuda")
 }
 
+// ErrSessionLost means an inference session could not be rebuilt after an out-of-memory failure:
+// the process cannot run that model any more until it restarts. Errors of [Recoverer.Do] match
+// it when its rebuild fails.
+var ErrSessionLost = errors.New("the inference session could not be rebuilt")
+
 // Recoverer gets a task through a GPU out-of-memory failure: when the task's run fails with one,
 // it calls recreate (which drops the inference session and builds a new one, giving its memory
 // back) and runs the task once more. When several tasks sharing one session hit the same OOM,
@@ -109,7 +114,7 @@ func (r *Recoverer) recover(ctx context.Context, gen uint64, cause error) error 
 	}
 	r.log.Warn().Err(cause).Msg("GPU out of memory: rebuilding the inference session and retrying the task")
 	if err := r.recreate(ctx); err != nil {
-		return fmt.Errorf("rebuilding the session after a GPU out-of-memory failure (%v): %w", cause, err)
+		return fmt.Errorf("%w after a GPU out-of-memory failure (%v): %w", ErrSessionLost, cause, err)
 	}
 	r.gen++
 	return nil

@@ -109,6 +109,7 @@ func TestRecovererReportsFailedRebuild(t *testing.T) {
 	var runs int
 	err := r.Do(context.Background(), func(context.Context) error { runs++; return errOOM })
 	require.ErrorIs(t, err, gone)
+	require.ErrorIs(t, err, ErrSessionLost, "the worker stops serving the queue on this error")
 	require.Contains(t, err.Error(), "out of memory")
 	require.Equal(t, 1, runs)
 	require.Zero(t, r.Recreations())

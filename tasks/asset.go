@@ -3,7 +3,6 @@ package tasks
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -24,17 +23,13 @@ type AssetRef struct {
 	Mime string `json:"mime,omitempty"`
 }
 
-// Validate checks the fields every task needs.
+// Validate checks the fields every task needs: a key of the scheme AssetKey makes and a path
+// CheckPath accepts.
 func (a AssetRef) Validate() error {
-	switch {
-	case a.Key == "":
-		return errors.New("asset_key is empty")
-	case strings.ContainsAny(a.Key, ": \t\n"):
-		return fmt.Errorf("asset_key %q contains a separator", a.Key)
-	case a.Path == "":
-		return errors.New("path is empty")
+	if err := CheckKey(a.Key); err != nil {
+		return err
 	}
-	return nil
+	return CheckPath("path", a.Path)
 }
 
 // AssetKey is the cheap, stable key of a file: "h" and 20 hex digits of its content hash when

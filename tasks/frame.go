@@ -24,8 +24,8 @@ func (f *FrameRef) Validate() error {
 	if f.Frame < 0 {
 		return fmt.Errorf("frame %d is negative", f.Frame)
 	}
-	if f.Image == "" {
-		return fmt.Errorf("image path is empty")
+	if err := CheckPath("image path", f.Image); err != nil {
+		return err
 	}
 	return validateModelVersion(f.ModelVersion)
 }

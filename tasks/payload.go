@@ -29,14 +29,22 @@ type badPayload struct{ msg string }
 func (e badPayload) Error() string   { return e.msg }
 func (e badPayload) Unwrap() []error { return []error{ErrBadPayload, asynq.SkipRetry} }
 
+// MaxPayload is the largest payload a worker decodes, in bytes. Real payloads are a few
+// hundred bytes (two paths of at most MaxPathLen each and a few short fields); a larger one
+// is archived unread.
+const MaxPayload = 16 << 10
+
 // Decode unmarshals and validates a task payload of type P, which must be a pointer to a
 // payload struct. Failures match ErrBadPayload and asynq.SkipRetry.
 func Decode[P Payload](data []byte, p P) error {
+	if len(data) > MaxPayload {
+		return badPayload{fmt.Sprintf("bad task payload: a %s payload of %d bytes, more than the %d a payload may have", p.Kind(), len(data), MaxPayload)}
+	}
 	if err := json.Unmarshal(data, p); err != nil {
 		return badPayload{fmt.Sprintf("bad task payload: %s payload does not decode: %v", p.Kind(), err)}
 	}
 	if err := p.Validate(); err != nil {
-		return badPayload{fmt.Sprintf("bad task payload: %s payload for %q is invalid: %v", p.Kind(), p.AssetPath(), err)}
+		return badPayload{fmt.Sprintf("bad task payload: %s payload for %.300q is invalid: %v", p.Kind(), p.AssetPath(), err)}
 	}
 	return nil
 }
@@ -45,7 +53,8 @@ func Decode[P Payload](data []byte, p P) error {
 type Options struct {
 	// Prefix is the queue prefix (configs queue_prefix).
 	Prefix string
-	// MaxRetry bounds the retries of transient failures.
+	// MaxRetry bounds the retries of transient failures; 0 means none (the task is archived
+	// after its first failure).
 	MaxRetry int
 	// Timeout bounds one run of the task.
 	Timeout time.Duration
@@ -70,16 +79,17 @@ func Seal(p Payload, o Options) (Envelope, error) {
 	if err != nil {
 		return Envelope{}, fmt.Errorf("encoding %s payload: %w", p.Kind(), err)
 	}
+	if len(body) > MaxPayload {
+		return Envelope{}, fmt.Errorf("%s task for %q: its payload is %d bytes, more than the %d a payload may have", p.Kind(), p.AssetPath(), len(body), MaxPayload)
+	}
 	return Envelope{Type: p.Kind().TypeName(), Body: body, Queue: QueueName(o.Prefix, p.Kind()), ID: p.TaskID(),
 		MaxRetry: o.MaxRetry, Timeout: o.Timeout}, nil
 }
 
 // Task is the asynq task of the envelope, with its queue, id and retry options.
 func (e Envelope) Task() *asynq.Task {
-	opts := []asynq.Option{asynq.Queue(e.Queue), asynq.TaskID(e.ID)}
-	if e.MaxRetry > 0 {
-		opts = append(opts, asynq.MaxRetry(e.MaxRetry))
-	}
+	// MaxRetry always goes along: left out, asynq would turn 0 into its default of 25.
+	opts := []asynq.Option{asynq.Queue(e.Queue), asynq.TaskID(e.ID), asynq.MaxRetry(e.MaxRetry)}
 	if e.Timeout > 0 {
 		opts = append(opts, asynq.Timeout(e.Timeout))
 	}

@@ -56,18 +56,18 @@ func TestDecodeBadPayloadIsPermanent(t *testing.T) {
 	require.ErrorContains(t, err, "does not decode")
 	require.NotContains(t, err.Error(), "skip retry", "the archived reason is ours alone")
 
-	err = Decode([]byte(`{"asset":{"asset_key":"h1","path":"/p/x.jpg"},"frame":-2,"image":"/p/x.jpg","model_version":"v1"}`), &p)
+	err = Decode([]byte(`{"asset":{"asset_key":"h0123456789abcdef0123","path":"/p/x.jpg"},"frame":-2,"image":"/p/x.jpg","model_version":"v1"}`), &p)
 	require.True(t, errors.Is(err, asynq.SkipRetry))
 	require.ErrorContains(t, err, "/p/x.jpg")
 	require.ErrorContains(t, err, "negative")
 
 	var p2 FacesPayload
-	err = Decode([]byte(`{"asset":{"asset_key":"h1","path":"/p/x.jpg"},"image":"/p/x.jpg","model_version":"v:1"}`), &p2)
+	err = Decode([]byte(`{"asset":{"asset_key":"h0123456789abcdef0123","path":"/p/x.jpg"},"image":"/p/x.jpg","model_version":"v:1"}`), &p2)
 	require.ErrorContains(t, err, "model_version")
 }
 
 func TestNewTaskCarriesQueueAndID(t *testing.T) {
-	p := &KeyframesPayload{Asset: AssetRef{Key: "habc", Path: "/v.mp4"}, ModelVersion: "kf1-x"}
+	p := &KeyframesPayload{Asset: AssetRef{Key: "habcdefabcdefabcdefab", Path: "/v.mp4"}, ModelVersion: "kf1-x"}
 	task, err := NewTask(p, Options{Prefix: "lib", MaxRetry: 3})
 	require.NoError(t, err)
 	require.Equal(t, "mediafleet:keyframes", task.Type())

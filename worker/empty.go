@@ -26,7 +26,11 @@ func (f *Fleet) waitEmpty(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		}
-		left, err := Backlog(insp, f.queues)
+		served := f.active()
+		if len(served) == 0 {
+			return fmt.Errorf("worker: every queue stopped: %v", f.Stopped())
+		}
+		left, err := Backlog(insp, served)
 		if err != nil {
 			f.cfg.Log.Warn().Err(err).Msg("checking whether the queues are empty")
 			streak = 0

@@ -37,8 +37,9 @@ type Delayed interface {
 type Classifier func(error) bool
 
 // mapError is the one place where a handler's error becomes asynq's decision: nil stays nil,
-// permanent errors wrap asynq.SkipRetry (archived at once, reason kept), everything else is
-// returned as is and retried.
+// permanent errors (PermanentError, a task larger than the whole GPU, what a classifier calls
+// permanent) wrap asynq.SkipRetry (archived at once, reason kept), everything else is returned
+// as is and retried.
 func mapError(err error, permanent []Classifier) error {
 	if err == nil {
 		return nil
@@ -47,7 +48,7 @@ func mapError(err error, permanent []Classifier) error {
 		return err
 	}
 	var pe *PermanentError
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) || errors.Is(err, gpu.ErrTaskExceedsGPU) {
 		return archive{err}
 	}
 	for _, isPermanent := range permanent {
@@ -94,8 +95,8 @@ func (p RetryPolicy) Delay(n int, err error, _ *asynq.Task) time.Duration {
 }
 
 // isFailure tells asynq which errors count against a task's retries. Waiting for GPU memory is
-// not a failure of the task: it is put back with a short delay as often as it takes, without
-// using up max_retry.
+// not a failure of the task, nor is a worker that lost its inference session: the task is put
+// back with a short delay as often as it takes, without using up max_retry.
 func isFailure(err error) bool {
-	return err != nil && !errors.Is(err, gpu.ErrInsufficientVRAM)
+	return err != nil && !errors.Is(err, gpu.ErrInsufficientVRAM) && !queueUnusable(err) && !errors.Is(err, ErrFenced)
 }

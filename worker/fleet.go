@@ -33,9 +33,12 @@ type Config struct {
 	// Permanent lists the backends' classifiers of permanent errors.
 	Permanent []Classifier
 	Log       zerolog.Logger
-	Stats     *stats.Counter
+	// Stats, when set, tallies finished tasks; a buffered one is flushed when the fleet stops.
+	Stats *stats.Counter
 	// Observe, when set, sees every finished run (for metrics).
 	Observe func(queue string, took time.Duration, err error)
+	// Tracker, when set, records the tasks this worker runs (for recovery when it dies).
+	Tracker TaskTracker
 }
 
 // Fleet is one worker process: an asynq.Server per queue, each with its own concurrency.
@@ -47,6 +50,10 @@ type Fleet struct {
 
 	mu       sync.Mutex
 	inFlight map[string]int
+	stopped  map[string]string // queues no longer served, with the reason
+	stopping sync.WaitGroup    // queues being stopped while the rest run
+	running  map[string]context.CancelCauseFunc
+	fenced   bool
 }
 
 // New checks the configuration and builds the servers. A queue without a handler, a duplicate
@@ -58,7 +65,8 @@ func New(cfg Config) (*Fleet, error) {
 	if cfg.Retry.Base <= 0 {
 		cfg.Retry = RetryPolicy{Base: 5 * time.Second, Max: 10 * time.Minute}
 	}
-	f := &Fleet{cfg: cfg, servers: map[string]*asynq.Server{}, inFlight: map[string]int{}}
+	f := &Fleet{cfg: cfg, servers: map[string]*asynq.Server{}, inFlight: map[string]int{}, stopped: map[string]string{},
+		running: map[string]context.CancelCauseFunc{}}
 	for _, q := range cfg.Queues {
 		name := tasks.QueueName(cfg.Prefix, q.Kind)
 		if _, dup := f.servers[name]; dup {
@@ -148,6 +156,14 @@ func (f *Fleet) shutdown() {
 		go func(s *asynq.Server) { defer wg.Done(); s.Shutdown() }(f.servers[n])
 	}
 	wg.Wait()
+	f.stopping.Wait()
+	if f.cfg.Stats != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := f.cfg.Stats.Flush(ctx); err != nil {
+			f.cfg.Log.Warn().Err(err).Msg("writing the last throughput tallies failed")
+		}
+	}
 	f.cfg.Log.Info().Msg("worker stopped")
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,8 +46,8 @@ func (b *bundle) enqueueFaces(t *testing.T, n int, image string) []string {
 	var ids []string
 	for i := range n {
 		p := &tasks.FacesPayload{FrameRef: tasks.FrameRef{
-			Asset: tasks.AssetRef{Key: fmt.Sprintf("k%04d", i), Path: fmt.Sprintf("/lib/%d.jpg", i)},
-			Image: image, ModelVersion: "v1",
+			Asset: tasks.AssetRef{Key: keyOf(i), Path: fmt.Sprintf("/lib/%d.jpg", i)},
+			Image: "/lib/" + strings.TrimPrefix(image, "/lib/"), ModelVersion: "v1",
 		}}
 		task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
 		require.NoError(t, err)
@@ -98,7 +99,7 @@ func TestPermanentArchivedOthersGoOn(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.enqueueFaces(t, 3, "ok.jpg")
-	bad := &tasks.FacesPayload{FrameRef: tasks.FrameRef{Asset: tasks.AssetRef{Key: "kbad", Path: "/lib/bad.jpg"}, Image: "bad.jpg", ModelVersion: "v1"}}
+	bad := &tasks.FacesPayload{FrameRef: tasks.FrameRef{Asset: tasks.AssetRef{Key: tasks.AssetKey("", "/lib/bad.jpg", 0, 0), Path: "/lib/bad.jpg"}, Image: "/lib/bad.jpg", ModelVersion: "v1"}}
 	task, err := tasks.NewTask(bad, tasks.Options{Prefix: b.prefix})
 	require.NoError(t, err)
 	_, err = b.client.Enqueue(task)
@@ -109,7 +110,7 @@ func TestPermanentArchivedOthersGoOn(t *testing.T) {
 
 	var done atomic.Int32
 	h := Adapt(func(ctx context.Context, p *tasks.FacesPayload) error {
-		if p.Image == "bad.jpg" {
+		if p.Image == "/lib/bad.jpg" {
 			return Permanent(errors.New("/lib/bad.jpg: not a JPEG (starts with 'GIF8')"))
 		}
 		done.Add(1)
@@ -153,7 +154,7 @@ func TestTransientRetried(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	require.NoError(t, f.Run(ctx, true))
-	require.Equal(t, map[string]int{"k0000": 3, "k0001": 3}, tries)
+	require.Equal(t, map[string]int{keyOf(0): 3, keyOf(1): 3}, tries)
 }
 
 // TestShutdownRequeuesInFlight: tasks still running when the grace ends go back to the queue,

@@ -2,9 +2,9 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -29,16 +29,14 @@ func Adapt[T any, P interface {
 	})
 }
 
-// assetOf reads the asset path of any mediafleet payload, for log lines, without knowing its type.
-func assetOf(payload []byte) string {
-	var v struct {
-		Asset struct {
-			Path string `json:"path"`
-		} `json:"asset"`
-		Frame int `json:"frame"`
+// assetOf is the asset path of any mediafleet task, for log lines: empty when the payload
+// does not validate (the handler then archives it with the reason).
+func assetOf(t *asynq.Task) string {
+	v, err := tasks.ViewOf(t.Type(), t.Payload())
+	if err != nil {
+		return ""
 	}
-	_ = json.Unmarshal(payload, &v)
-	return v.Asset.Path
+	return v.Path
 }
 
 // taskMiddleware gives every task a logger carrying its id, type, queue and asset (handlers get
@@ -50,17 +48,38 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 		retry, _ := asynq.GetRetryCount(ctx)
 		maxRetry, _ := asynq.GetMaxRetry(ctx)
 		log := f.cfg.Log.With().Str("task_id", id).Str("type", t.Type()).Str("queue", queue).
-			Str("asset", assetOf(t.Payload())).Logger()
+			Str("asset", assetOf(t)).Logger()
 		ctx = log.WithContext(ctx)
 		f.track(queue, +1)
 		defer f.track(queue, -1)
 
 		start := time.Now()
 		log.Debug().Int("retry", retry).Msg("task started")
-		err := mapError(next.ProcessTask(ctx, t), f.cfg.Permanent)
+		runCtx, cancel, limit := withTaskTimeout(ctx)
+		runCtx, stop := context.WithCancelCause(runCtx)
+		var err error
+		if f.begin(id, stop) {
+			if f.cfg.Tracker != nil {
+				f.cfg.Tracker.Started(ctx, queue, id)
+			}
+			err = fencedErr(runCtx, next.ProcessTask(runCtx, t))
+			if f.cfg.Tracker != nil {
+				f.cfg.Tracker.Finished(queue, id)
+			}
+			f.end(id)
+		} else {
+			err = ErrFenced
+		}
+		stop(nil)
+		cancel()
+		err = timedOut(runCtx, ctx, mapError(err, f.cfg.Permanent), assetOf(t), limit, retry)
 		took := time.Since(start)
+		if queueUnusable(err) {
+			f.stopQueue(queue, err)
+		}
 
-		final := err == nil || errors.Is(err, asynq.SkipRetry) || retry >= maxRetry
+		archived := err != nil && (errors.Is(err, asynq.SkipRetry) || (retry >= maxRetry && ctx.Err() == nil))
+		final := err == nil || archived
 		if final && ctx.Err() == nil && f.cfg.Stats != nil {
 			if serr := f.cfg.Stats.Record(context.WithoutCancel(ctx), queue, err == nil); serr != nil {
 				log.Warn().Err(serr).Msg("recording throughput failed")
@@ -73,9 +92,15 @@ func (f *Fleet) taskMiddleware(queue string, next asynq.Handler) asynq.Handler {
 		case err == nil:
 			log.Info().Dur("took", took).Msg("task done")
 		case errors.Is(err, asynq.SkipRetry):
-			log.Error().Err(err).Dur("took", took).Msg("task archived: permanent failure")
+			log.Error().Str("reason", err.Error()).Dur("took", took).Msg("task archived: permanent failure")
+		case archived:
+			log.Error().Str("reason", err.Error()).Int("max_retry", maxRetry).Dur("took", took).Msg("task archived: no retries left")
+		case errors.Is(err, ErrFenced):
+			log.Warn().Err(err).Dur("took", took).Msg("task stopped: this worker lost its heartbeat")
+		case queueUnusable(err):
+			log.Warn().Err(err).Dur("took", took).Msg("task goes back to its queue for the rest of the fleet")
 		case ctx.Err() != nil:
-			log.Warn().Err(err).Dur("took", took).Msg("task interrupted; it goes back to its queue")
+			log.Warn().Err(err).Dur("took", took).Msg("task interrupted by the worker's stop; it goes back to its queue")
 		default:
 			log.Warn().Err(err).Int("retry", retry).Int("max_retry", maxRetry).Dur("took", took).Msg("task failed; it will be retried")
 		}
@@ -90,7 +115,17 @@ func sprint(args []any) string { return fmt.Sprint(args...) }
 
 func (l asynqLogger) Debug(args ...any) { l.log.Debug().Msg(sprint(args)) }
 func (l asynqLogger) Info(args ...any)  { l.log.Info().Msg(sprint(args)) }
-func (l asynqLogger) Warn(args ...any)  { l.log.Warn().Msg(sprint(args)) }
+
+// Warn passes asynq's warnings on, except its "Retry exhausted" line: the task middleware has
+// already logged the archived task with its file and reason.
+func (l asynqLogger) Warn(args ...any) {
+	msg := sprint(args)
+	if strings.HasPrefix(msg, "Retry exhausted for task") {
+		l.log.Debug().Msg(msg)
+		return
+	}
+	l.log.Warn().Msg(msg)
+}
 func (l asynqLogger) Error(args ...any) { l.log.Error().Msg(sprint(args)) }
 func (l asynqLogger) Fatal(args ...any) { l.log.Fatal().Msg(sprint(args)) }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -49,7 +48,10 @@ func (h *KeyframesHandler) Handle(ctx context.Context, p *tasks.KeyframesPayload
 	if err := h.Roots.Check(p.Asset.Path); err != nil {
 		return err
 	}
-	outDir := filepath.Join(h.DataDir, "keyframes", p.Asset.Key)
+	outDir, err := derivedPath(h.DataDir, "keyframes", p.Asset.Key)
+	if err != nil {
+		return err
+	}
 	ex := h.Extractor
 	ex.Logger = *log
 	res, err := ex.Extract(ctx, p.Asset.Path, outDir)
@@ -58,6 +60,9 @@ func (h *KeyframesHandler) Handle(ctx context.Context, p *tasks.KeyframesPayload
 	}
 	for _, w := range res.Warnings {
 		log.Warn().Str("ffmpeg", w).Msg("ffmpeg complained but decoded the video")
+	}
+	if res.Damaged {
+		log.Warn().Int("frames", len(res.Frames)).Msg("part of the video is damaged: kept the frames that decode")
 	}
 	r := store.KeyframesResult{
 		Asset: assetRecord(p.Asset, "video"), ModelVersion: p.ModelVersion,

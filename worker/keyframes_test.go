@@ -26,7 +26,7 @@ func keyframesHandler(t testing.TB, b *bundle, dataDir string) *KeyframesHandler
 }
 
 func videoPayload(path, key string) *tasks.KeyframesPayload {
-	return &tasks.KeyframesPayload{Asset: tasks.AssetRef{Key: key, Path: path}, ModelVersion: keyframes.Extractor{}.ModelVersion()}
+	return &tasks.KeyframesPayload{Asset: tasks.AssetRef{Key: tasks.AssetKey("", path+key, 0, 0), Path: path}, ModelVersion: keyframes.Extractor{}.ModelVersion()}
 }
 
 // TestKeyframesTaskStoresFramesAndStartsFollowUps: a keyframes task on Megamind.avi writes its
@@ -45,7 +45,7 @@ func TestKeyframesTaskStoresFramesAndStartsFollowUps(t *testing.T) {
 	require.InDelta(t, 11.26, v.Video.DurationSec, 0.05)
 	for _, k := range v.Keyframes {
 		require.FileExists(t, k.Path)
-		require.Equal(t, filepath.Join(h.DataDir, "keyframes", "hmegamind"), filepath.Dir(k.Path))
+		require.Equal(t, filepath.Join(h.DataDir, "keyframes", p.Asset.Key), filepath.Dir(k.Path))
 	}
 	for _, k := range []tasks.Kind{tasks.Faces, tasks.Captions} {
 		info, err := b.insp.GetQueueInfo(tasks.QueueName(b.prefix, k))

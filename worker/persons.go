@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -52,10 +51,8 @@ func (pl *PersonsPlanner) After(next asynq.Handler) asynq.Handler {
 		if err := next.ProcessTask(ctx, t); err != nil {
 			return err
 		}
-		var v struct {
-			ModelVersion string `json:"model_version"`
-		}
-		if err := json.Unmarshal(t.Payload(), &v); err != nil || v.ModelVersion == "" {
+		v, err := tasks.ViewOf(t.Type(), t.Payload())
+		if err != nil || v.ModelVersion == "" {
 			return nil // the handler accepted it; a payload without a version plans nothing
 		}
 		return pl.Plan(ctx, v.ModelVersion)

@@ -105,7 +105,7 @@ func TestPersonsThroughTheFleet(t *testing.T) {
 }
 
 // keyOf is the asset key enqueueFaces gives the i-th task.
-func keyOf(i int) string { return fmt.Sprintf("k%04d", i) }
+func keyOf(i int) string { return tasks.AssetKey("", fmt.Sprintf("/lib/%d.jpg", i), 0, 0) }
 
 // randomUnit is a random unit vector, or centre plus noise of that size when centre is set.
 func randomUnit(r *rand.Rand, dim int, centre []float32, noise float64) []float32 {

@@ -31,3 +31,15 @@ func (r Roots) Check(path string) error {
 	}
 	return Permanent(fmt.Errorf("%s is outside the media roots (%s): add its folder to MEDIAFLEET_MEDIA_ROOTS or fix the path mapping", path, strings.Join(r, ":")))
 }
+
+// derivedPath joins a derived file's path under dir (the data dir or a folder in it) and
+// refuses one that would leave it. Keys are checked where payloads are decoded; this is the
+// second lock on the same door.
+func derivedPath(dir string, elem ...string) (string, error) {
+	p := filepath.Join(append([]string{dir}, elem...)...)
+	rel, err := filepath.Rel(filepath.Clean(dir), p)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return "", Permanent(fmt.Errorf("derived path %.200q is not under %s", p, dir))
+	}
+	return p, nil
+}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mediafleet/mediafleet/tasks"
 )
 
 // Sources of a face's person assignment.
@@ -34,6 +36,9 @@ func ParseFaceRef(s, modelVersion string) (FaceRef, error) {
 	parts := strings.Split(strings.TrimSpace(s), ":")
 	if len(parts) != 3 || parts[0] == "" {
 		return FaceRef{}, fmt.Errorf("face %q: write it as <asset key>:<frame>:<index>, as `mediafleet persons show` prints it", s)
+	}
+	if err := tasks.CheckKey(parts[0]); err != nil {
+		return FaceRef{}, fmt.Errorf("face %.80q: %w", s, err)
 	}
 	frame, err1 := strconv.Atoi(parts[1])
 	idx, err2 := strconv.Atoi(parts[2])

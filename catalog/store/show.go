@@ -81,10 +81,10 @@ func showAsset(ctx context.Context, q querier, column, value string) (*AssetView
 			return nil, err
 		}
 	}
-	err = each(ctx, q, `SELECT frame, model_version, image, count FROM face_scans WHERE asset = $1
+	err = each(ctx, q, `SELECT frame, model_version, image, width, height, count FROM face_scans WHERE asset = $1
 		ORDER BY frame, model_version`, []any{v.Key}, func(r rows) error {
 		var fs FaceScan
-		if err := r.Scan(&fs.Frame, &fs.ModelVersion, &fs.Image, &fs.Count); err != nil {
+		if err := r.Scan(&fs.Frame, &fs.ModelVersion, &fs.Image, &fs.Width, &fs.Height, &fs.Count); err != nil {
 			return err
 		}
 		v.FaceScans = append(v.FaceScans, fs)

@@ -30,6 +30,14 @@ type Store interface {
 	EachFace(ctx context.Context, modelVersion string, fn func(FaceRow) error) error
 	// ShowKey is Show for the asset recorded under a key.
 	ShowKey(ctx context.Context, key string) (*AssetView, error)
+	// FacesStamp changes whenever the stored faces of the model version change (a faces
+	// result put, replaced or removed), so a copy of them kept in memory knows when to read
+	// them again.
+	FacesStamp(ctx context.Context, modelVersion string) (string, error)
+	// Recent lists the assets with results (keyframes, faces or captions), the most recently
+	// stored first, at most limit of them; with match, only those whose path holds it
+	// (ignoring case).
+	Recent(ctx context.Context, match string, limit int) ([]RecentAsset, error)
 	PersonStore
 	// Close releases the store's connections.
 	Close() error
@@ -130,7 +138,10 @@ type FaceScan struct {
 	Frame        int    `json:"frame"`
 	ModelVersion string `json:"model_version"`
 	Image        string `json:"image"`
-	Count        int    `json:"count"`
+	// Width and Height are the upright image's, the pixels its faces' boxes are in.
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	Count  int `json:"count"`
 }
 
 // AssetView is everything the store holds for one asset.

@@ -112,12 +112,19 @@ again over an unchanged catalog adds nothing.`,
 	return cmd
 }
 
-// taskOptions is the enqueue settings of each kind: queue prefix, retries and timeout.
+// taskOptions is the enqueue settings of each kind: queue prefix, retries and timeout. A kind
+// this process does not serve (a keyframes-only worker planning faces tasks) takes the
+// defaults' settings, so its tasks keep their retries.
 func taskOptions(cfg *configs.Config) map[tasks.Kind]tasks.Options {
+	defaults, _ := configs.Load("", func(string) string { return "" })
 	out := map[tasks.Kind]tasks.Options{}
 	for _, k := range tasks.AllKinds() {
 		o := tasks.Options{Prefix: cfg.QueuePrefix}
-		if q, ok := cfg.Queues[string(k)]; ok {
+		q, ok := cfg.Queues[string(k)]
+		if !ok && defaults != nil {
+			q, ok = defaults.Queues[string(k)]
+		}
+		if ok {
 			o.MaxRetry, o.Timeout = q.MaxRetry, q.Timeout
 		}
 		out[k] = o

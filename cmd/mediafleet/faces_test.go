@@ -2,7 +2,6 @@ package main
 
 import (
 	"image"
-	"image/jpeg"
 	_ "image/png"
 	"os"
 	"path/filepath"
@@ -10,30 +9,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/image/draw"
-)
 
-// mirrorScaled writes src flipped left-right and scaled by 3/4 as a JPEG at dst.
-func mirrorScaled(t *testing.T, src, dst string) {
-	f, err := os.Open(src)
-	require.NoError(t, err)
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	require.NoError(t, err)
-	b := img.Bounds()
-	flipped := image.NewRGBA(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			flipped.Set(b.Max.X-1-(x-b.Min.X), y, img.At(x, y))
-		}
-	}
-	small := image.NewRGBA(image.Rect(0, 0, b.Dx()*3/4, b.Dy()*3/4))
-	draw.CatmullRom.Scale(small, small.Bounds(), flipped, b, draw.Src, nil)
-	out, err := os.Create(dst)
-	require.NoError(t, err)
-	require.NoError(t, jpeg.Encode(out, small, &jpeg.Options{Quality: 85}))
-	require.NoError(t, out.Close())
-}
+	"github.com/mediafleet/mediafleet/inference/facesearch"
+	"github.com/mediafleet/mediafleet/internal/testenv"
+)
 
 // TestFacesSimilar: the face most similar to the astronaut's is her own face in the mirrored,
 // rescaled copy, whether the query photo is in the store or not.
@@ -43,12 +22,12 @@ func TestFacesSimilar(t *testing.T) {
 	astro := e.addSample("astronaut.png", "astronaut.png")
 	e.addSample("messi5.jpg", "messi5.jpg")
 	copyPath := filepath.Join(e.lib, "astronaut-mirrored.jpg")
-	mirrorScaled(t, astro, copyPath)
+	testenv.MirrorScaled(t, astro, copyPath)
 	e.must("enqueue", "--catalog", "dir:"+e.lib, "--kinds", "faces")
 	e.must("worker", "--until-empty", "--queues", "faces=2")
 
 	type doc struct {
-		Matches []faceMatch `json:"matches"`
+		Matches []facesearch.Match `json:"matches"`
 	}
 	var d doc
 	e.json(&d, "faces", "similar", astro, "--top", "3")
@@ -59,7 +38,7 @@ func TestFacesSimilar(t *testing.T) {
 	}
 
 	outside := filepath.Join(t.TempDir(), "query.jpg")
-	mirrorScaled(t, astro, outside)
+	testenv.MirrorScaled(t, astro, outside)
 	var d2 doc
 	e.json(&d2, "faces", "similar", outside, "--top", "1")
 	require.Len(t, d2.Matches, 1)
@@ -89,4 +68,40 @@ func TestFaceCropsSaved(t *testing.T) {
 	img, _, err := image.Decode(f)
 	require.NoError(t, err)
 	require.Equal(t, image.Rect(0, 0, 112, 112), img.Bounds())
+}
+
+// TestChangedFaceSettingReenqueues: through the real store, after the faces of a library are
+// stored, enqueue plans nothing again, nor after a change that only affects speed (threads,
+// batching); a changed detection setting (min_face_px) plans every photo's faces again, and
+// once a worker with that setting has stored them, nothing is planned under it.
+func TestChangedFaceSettingReenqueues(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.addSample("astronaut.png", "astronaut.png")
+	e.addSample("messi5.jpg", "messi5.jpg")
+	enqueue := func(args ...string) enqueueSummary {
+		var s enqueueSummary
+		e.json(&s, append(args, "enqueue", "--catalog", "dir:"+e.lib, "--kinds", "faces")...)
+		return s
+	}
+	s := enqueue()
+	require.Equal(t, 2, s.Enqueued)
+	e.must("worker", "--until-empty", "--queues", "faces=1")
+	s = enqueue()
+	require.Zero(t, s.Enqueued, "unchanged settings plan nothing")
+	require.Equal(t, 2, s.AlreadyDone)
+
+	speed := writeConfig(t, "faces: {threads: 2, batch_max: 4, batch_wait: 1ms}\n")
+	s = enqueue("--config", speed)
+	require.Zero(t, s.Enqueued, "threads and batching change no result")
+	require.Equal(t, 2, s.AlreadyDone)
+
+	changed := writeConfig(t, "faces: {min_face_px: 96}\n")
+	s = enqueue("--config", changed)
+	require.Equal(t, 2, s.Enqueued, "a changed detection setting plans every photo's faces again")
+	require.Zero(t, s.AlreadyDone)
+	e.must("--config", changed, "worker", "--until-empty", "--queues", "faces=1")
+	s = enqueue("--config", changed)
+	require.Zero(t, s.Enqueued)
+	require.Equal(t, 2, s.AlreadyDone)
 }

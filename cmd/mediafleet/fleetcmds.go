@@ -51,6 +51,10 @@ func (a *app) workersCmd() *cobra.Command {
 			for _, wi := range list {
 				var qs []string
 				for _, q := range wi.Queues {
+					if q.Stopped != "" {
+						qs = append(qs, fmt.Sprintf("%s STOPPED (%s)", q.Name, q.Stopped))
+						continue
+					}
 					qs = append(qs, fmt.Sprintf("%s %d/%d %s", q.Name, q.InFlight, q.Concurrency, q.Device))
 				}
 				g := "-"

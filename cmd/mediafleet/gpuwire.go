@@ -22,6 +22,9 @@ type gpuSetup struct {
 	onCPU     map[string]bool // GPU queues that fell back to the CPU, with the reason logged
 }
 
+// gpuHeadroomMiB is the GPU memory admission leaves free for fragmentation and other processes.
+const gpuHeadroomMiB = 256
+
 // gpuQueues lists the queues configured with device: gpu.
 func gpuQueues(cfg *configs.Config) []string {
 	var out []string
@@ -71,7 +74,15 @@ func (a *app) setupGPU(ctx context.Context, cfg *configs.Config) (*gpuSetup, err
 		p.Close()
 		return nil, err
 	}
-	adm, err := gpu.NewAdmission(gpu.AdmissionConfig{Provider: p, UUID: dev.UUID, HeadroomMiB: 256})
+	needs := map[string]int64{}
+	for _, q := range queues {
+		needs[q] = int64(cfg.Queues[q].VRAMMiB)
+	}
+	if err := gpu.CheckFits(dev, gpuHeadroomMiB, needs); err != nil {
+		p.Close()
+		return nil, err
+	}
+	adm, err := gpu.NewAdmission(gpu.AdmissionConfig{Provider: p, UUID: dev.UUID, HeadroomMiB: gpuHeadroomMiB})
 	if err != nil {
 		p.Close()
 		return nil, err

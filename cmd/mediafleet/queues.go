@@ -11,7 +11,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 )
 
@@ -28,7 +28,7 @@ configured queue prefix, or a full queue name.`,
 }
 
 // withQueues loads the config, checks Redis and hands a Controller to fn.
-func (a *app) withQueues(ctx context.Context, fn func(*control.Controller) error) error {
+func (a *app) withQueues(ctx context.Context, fn func(*queuectl.Controller) error) error {
 	cfg, err := a.load(nil)
 	if err != nil {
 		return err
@@ -42,12 +42,12 @@ func (a *app) withQueues(ctx context.Context, fn func(*control.Controller) error
 	}
 	insp := asynq.NewInspector(opt)
 	defer insp.Close()
-	return fn(control.New(insp, cfg.QueuePrefix))
+	return fn(queuectl.New(insp, cfg.QueuePrefix))
 }
 
 // onQueue resolves NAME, then runs fn on the queue.
-func (a *app) onQueue(cmd *cobra.Command, name string, fn func(*control.Controller, string) error) error {
-	return a.withQueues(cmd.Context(), func(c *control.Controller) error {
+func (a *app) onQueue(cmd *cobra.Command, name string, fn func(*queuectl.Controller, string) error) error {
+	return a.withQueues(cmd.Context(), func(c *queuectl.Controller) error {
 		q, err := c.Resolve(cmd.Context(), name)
 		if err != nil {
 			return usageError{err}
@@ -63,7 +63,7 @@ func (a *app) queuesListCmd() *cobra.Command {
 		Short: "Each queue of the fleet with its counts and paused state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withQueues(cmd.Context(), func(c *control.Controller) error {
+			return a.withQueues(cmd.Context(), func(c *queuectl.Controller) error {
 				rows, err := c.List(cmd.Context(), all)
 				if err != nil {
 					return err
@@ -83,7 +83,7 @@ func (a *app) queuesListCmd() *cobra.Command {
 	return cmd
 }
 
-func printQueues(out io.Writer, rows []control.State) error {
+func printQueues(out io.Writer, rows []queuectl.State) error {
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "QUEUE\tSTATE\tPENDING\tACTIVE\tSCHEDULED\tRETRY\tARCHIVED\tCOMPLETED\tPROCESSED\tFAILED\tLATENCY")
 	for _, r := range rows {
@@ -106,7 +106,7 @@ func (a *app) queuesPauseCmd() *cobra.Command {
 		Short: "Stop workers from taking new tasks of a queue (running ones finish)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.onQueue(cmd, args[0], func(c *control.Controller, q string) error {
+			return a.onQueue(cmd, args[0], func(c *queuectl.Controller, q string) error {
 				changed, err := c.Pause(cmd.Context(), q)
 				if err != nil {
 					return err
@@ -128,7 +128,7 @@ func (a *app) queuesResumeCmd() *cobra.Command {
 		Short: "Let workers take tasks of a paused queue again",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.onQueue(cmd, args[0], func(c *control.Controller, q string) error {
+			return a.onQueue(cmd, args[0], func(c *queuectl.Controller, q string) error {
 				changed, err := c.Resume(cmd.Context(), q)
 				if err != nil {
 					return err
@@ -154,7 +154,7 @@ tasks of that kind's type; each mediafleet queue carries one kind, so naming ano
 the queue's is refused as a mistake.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.onQueue(cmd, args[0], func(c *control.Controller, q string) error {
+			return a.onQueue(cmd, args[0], func(c *queuectl.Controller, q string) error {
 				n, err := c.RetryArchived(cmd.Context(), q, kind)
 				if err != nil {
 					return err
@@ -178,7 +178,7 @@ func (a *app) queuesPurgeCmd() *cobra.Command {
 		Short: "Delete every archived task of a queue",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.onQueue(cmd, args[0], func(c *control.Controller, q string) error {
+			return a.onQueue(cmd, args[0], func(c *queuectl.Controller, q string) error {
 				n, err := c.PurgeArchived(cmd.Context(), q)
 				if err != nil {
 					return err
@@ -207,11 +207,11 @@ lease runs out.`,
 				ctx, cancel = context.WithTimeout(ctx, timeout)
 				defer cancel()
 			}
-			return a.onQueue(cmd, args[0], func(c *control.Controller, q string) error {
+			return a.onQueue(cmd, args[0], func(c *queuectl.Controller, q string) error {
 				out := cmd.OutOrStdout()
 				fmt.Fprintf(out, "draining %s: paused, waiting for its active tasks to finish\n", q)
 				last := -1
-				s, err := c.Drain(ctx, q, poll, func(s control.State) {
+				s, err := c.Drain(ctx, q, poll, func(s queuectl.State) {
 					if s.Active != last {
 						fmt.Fprintf(out, "%s: %d active, %d pending\n", q, s.Active, s.Pending)
 						last = s.Active
@@ -226,7 +226,7 @@ lease runs out.`,
 			})
 		},
 	}
-	cmd.Flags().DurationVar(&poll, "poll", control.DefaultDrainPoll, "how often to read the queue")
+	cmd.Flags().DurationVar(&poll, "poll", queuectl.DefaultDrainPoll, "how often to read the queue")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long (0: wait until done or interrupted)")
 	return cmd
 }

@@ -20,6 +20,10 @@ import (
 // runWorker runs the fleet with its companions: the registry heartbeat and, when configured,
 // the metrics server. All of them stop when the fleet does.
 func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWorker, untilEmpty bool) error {
+	timing := registry.DefaultTiming(cfg.Worker.Heartbeat, cfg.Worker.HeartbeatTTL)
+	if err := timing.Validate(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -44,12 +48,11 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 		go func() { <-ctx.Done(); _ = srv.Close() }()
 	}
 
-	reg := registry.New(w.rdb, cfg.QueuePrefix, a.log)
-	base := registry.NewWorkerInfo(version)
+	reg, base := w.reg, w.info
 	base.Store = redact.URL(cfg.StorePath())
 	snapshot := func() registry.WorkerInfo {
 		info := base
-		inFlight := w.fleet.InFlight()
+		inFlight, stopped := w.fleet.InFlight(), w.fleet.Stopped()
 		for _, name := range cfg.QueueNames() {
 			q := cfg.Queues[name]
 			full := tasks.QueueName(cfg.QueuePrefix, tasks.Kind(name))
@@ -57,7 +60,7 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 				continue
 			}
 			info.Queues = append(info.Queues, registry.QueueInfo{Name: full, Concurrency: q.Concurrency,
-				InFlight: inFlight[full], Device: w.gpu.device(cfg, name)})
+				InFlight: inFlight[full], Device: w.gpu.device(cfg, name), Stopped: stopped[full]})
 		}
 		if w.gpu != nil {
 			tctx, tcancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -71,12 +74,16 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 		}
 		return info
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		if err := reg.Run(ctx, cfg.Worker.Heartbeat, cfg.Worker.HeartbeatTTL, snapshot); err != nil {
+		if err := reg.RunFenced(ctx, timing, snapshot, w.fleet.Fence); err != nil {
 			a.log.Warn().Err(err).Msg("worker registry")
 		}
+	}()
+	go func() {
+		defer wg.Done()
+		reg.RunRecovery(ctx, base.ID, timing)
 	}()
 
 	err := w.fleet.Run(ctx, untilEmpty)

@@ -10,8 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mediafleet/mediafleet/configs"
-	"github.com/mediafleet/mediafleet/dashboard"
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/worker/stats"
@@ -21,7 +20,7 @@ import (
 // the queue's counts (pending, active, scheduled, retry, archived, completed, processed, failed)
 // with its throughput and ETA.
 type queueStatus struct {
-	control.State
+	queuectl.State
 	PerMinute float64 `json:"per_minute"`
 	// ETASeconds is the time left for the backlog at the recent rate; null when nothing
 	// finished lately.
@@ -81,11 +80,11 @@ func collectStatus(cmd *cobra.Command, cfg *configs.Config, minutes int) ([]queu
 		return nil, err
 	}
 	defer rdb.Close()
-	states, err := control.New(insp, cfg.QueuePrefix).List(cmd.Context(), false)
+	states, err := queuectl.New(insp, cfg.QueuePrefix).List(cmd.Context(), false)
 	if err != nil {
 		return nil, err
 	}
-	fc := dashboard.NewForecaster(stats.New(rdb, nil), nil, minutes)
+	fc := stats.NewForecaster(stats.New(rdb, nil), nil, minutes)
 	rows := make([]queueStatus, 0, len(states))
 	for _, st := range states {
 		f, err := fc.Forecast(cmd.Context(), st.Queue, st.Backlog())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -21,6 +22,7 @@ import (
 	"github.com/mediafleet/mediafleet/internal/redisfull"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker"
+	"github.com/mediafleet/mediafleet/worker/registry"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
 
@@ -82,6 +84,8 @@ rest back in their queue. With --until-empty it exits 0 once its queues are drai
 // runningWorker is a worker process's fleet and what it must release at the end.
 type runningWorker struct {
 	fleet   *worker.Fleet
+	reg     *registry.Registry
+	info    registry.WorkerInfo // this worker's identity in the registry
 	gpu     *gpuSetup
 	rdb     redis.UniversalClient
 	metrics *worker.Metrics
@@ -107,6 +111,8 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 	}
 	w.closers = append(w.closers, func() { rdb.Close() })
 	w.rdb = rdb
+	w.reg = registry.New(rdb, cfg.QueuePrefix, a.log)
+	w.info = registry.NewWorkerInfo(version)
 	opt, _ := redisconn.ParseRedisURL(cfg.RedisURL)
 	client := asynq.NewClient(opt)
 	w.closers = append(w.closers, func() { client.Close() })
@@ -141,6 +147,9 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 
 	versions, _ := inference.Versions(cfg)
 	roots := worker.Roots(cfg.MediaRoots)
+	if len(roots) == 0 {
+		a.log.Warn().Msg("no media_roots set: this worker reads any file a task names, wherever a symbolic link points; set MEDIAFLEET_MEDIA_ROOTS (or media_roots) to the folders of the library")
+	}
 	var specs []worker.QueueSpec
 	for _, name := range cfg.QueueNames() {
 		kind, _ := tasks.ParseKind(name)
@@ -182,7 +191,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		Redis: opt, Prefix: cfg.QueuePrefix, Queues: specs, ShutdownGrace: cfg.Worker.ShutdownGrace,
 		Retry:     worker.RetryPolicy{Base: cfg.Worker.RetryBaseDelay, Max: cfg.Worker.RetryMaxDelay},
 		Permanent: []worker.Classifier{keyframes.IsPermanent, faces.IsPermanent, captions.IsPermanent, store.IsPermanent},
-		Log:       a.log, Stats: stats.New(rdb, nil), Observe: w.metrics.Observe,
+		Log:       a.log, Stats: stats.NewBuffered(rdb, nil, time.Second), Observe: w.metrics.Observe, Tracker: w.reg.Tasks(w.info.ID),
 	})
 	if err != nil {
 		return fail(err)

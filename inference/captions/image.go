@@ -9,12 +9,13 @@ import (
 	"image/jpeg"
 	_ "image/png" // PNG decoder
 	"io/fs"
-	"os"
 
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp" // WebP decoder
 
 	"github.com/mediafleet/mediafleet/inference/exif"
+
+	"github.com/mediafleet/mediafleet/inference/mediafile"
 )
 
 // Limits that keep one bad file from exhausting a worker's memory.
@@ -37,20 +38,20 @@ func loadImage(path string) (*sourceImage, error) {
 	bad := func(msg string, err error) error {
 		return &Error{Path: path, Message: msg, Permanent: true, Err: err}
 	}
-	st, err := os.Stat(path)
+	st, err := mediafile.Check(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, bad("image file does not exist", err)
+	case errors.Is(err, mediafile.ErrNotRegular):
+		return nil, bad("not an image file", err)
 	case err != nil:
 		return nil, bad("cannot read image file", err)
-	case st.IsDir():
-		return nil, bad("is a directory, not an image file", nil)
 	case st.Size() == 0:
 		return nil, bad("image file is empty", nil)
 	case st.Size() > maxFileBytes:
 		return nil, bad(fmt.Sprintf("image file is %d MiB, more than the %d MiB this worker reads", st.Size()>>20, maxFileBytes>>20), nil)
 	}
-	data, err := os.ReadFile(path)
+	data, err := mediafile.ReadFile(path, maxFileBytes)
 	if err != nil {
 		return nil, bad("cannot read image file", err)
 	}

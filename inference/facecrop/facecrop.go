@@ -10,12 +10,13 @@ import (
 	"image/jpeg"
 	_ "image/png"
 	"io/fs"
-	"os"
 
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp"
 
 	"github.com/mediafleet/mediafleet/inference/exif"
+
+	"github.com/mediafleet/mediafleet/inference/mediafile"
 )
 
 // Limits that keep one bad file from exhausting memory.
@@ -45,20 +46,20 @@ func Open(path string) (*Image, error) {
 		}
 		return fmt.Errorf("%w: %s: %s", ErrBadImage, path, what)
 	}
-	st, err := os.Stat(path)
+	st, err := mediafile.Check(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, bad("file does not exist", nil)
+	case errors.Is(err, mediafile.ErrNotRegular):
+		return nil, bad("not a regular file", nil)
 	case err != nil:
 		return nil, fmt.Errorf("reading %s: %w", path, err)
-	case !st.Mode().IsRegular():
-		return nil, bad("not a regular file", nil)
 	case st.Size() == 0:
 		return nil, bad("file is empty", nil)
 	case st.Size() > maxFileBytes:
 		return nil, bad(fmt.Sprintf("file is %d MiB, over %d MiB", st.Size()>>20, maxFileBytes>>20), nil)
 	}
-	data, err := os.ReadFile(path)
+	data, err := mediafile.ReadFile(path, maxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -88,9 +89,9 @@ type Box struct{ X, Y, W, H float64 }
 // Cut returns the box shrunk to fit edge x edge pixels (never enlarged), upright and RGB.
 // The box is clipped to the image, as that app clips it; a box wholly outside is an error.
 func (m *Image) Cut(b Box, edge int) (*image.RGBA, error) {
-	x1, y1 := int(max(0, b.X)), int(max(0, b.Y))
-	x2, y2 := int(min(float64(m.W), b.X+b.W)), int(min(float64(m.H), b.Y+b.H))
-	if x2 <= x1 || y2 <= y1 {
+	r := m.Clip(b)
+	x1, y1, x2, y2 := r.Min.X, r.Min.Y, r.Max.X, r.Max.Y
+	if r.Empty() {
 		return nil, fmt.Errorf("%w: %s: box %.0f,%.0f %.0fx%.0f lies outside the %dx%d image", ErrBadImage, m.path, b.X, b.Y, b.W, b.H, m.W, m.H)
 	}
 	cw, ch := x2-x1, y2-y1
@@ -112,6 +113,17 @@ func (m *Image) Cut(b Box, edge int) (*image.RGBA, error) {
 	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
 	draw.CatmullRom.Scale(dst, dst.Bounds(), crop, crop.Bounds(), draw.Src, nil)
 	return dst, nil
+}
+
+// Clip is the part of the upright image that Cut takes for b: b clipped to the image, in
+// whole pixels; empty when b lies wholly outside.
+func (m *Image) Clip(b Box) image.Rectangle {
+	x1, y1 := int(max(0, b.X)), int(max(0, b.Y))
+	x2, y2 := int(min(float64(m.W), b.X+b.W)), int(min(float64(m.H), b.Y+b.H))
+	if x2 <= x1 || y2 <= y1 {
+		return image.Rectangle{}
+	}
+	return image.Rect(x1, y1, x2, y2)
 }
 
 // JPEG is Cut encoded as a JPEG of the given quality.

@@ -50,3 +50,16 @@ func (f *Face) SaveCrop(path string) error {
 	}
 	return nil
 }
+
+// AlignedCrop renders the size x size crop the embedder is given for a face whose five
+// landmarks (eye centres, nose tip, mouth corners, in img's pixels) are lm: the face turned
+// upright and scaled onto the ArcFace reference points, as the pipeline aligns it.
+func AlignedCrop(img image.Image, lm [5]Point, size int) *image.RGBA {
+	var ref [5]Point
+	k := float32(size) / 112
+	for i, t := range arcFaceTemplate {
+		ref[i] = Point{t.X * k, t.Y * k}
+	}
+	f := Face{crop: warp(toRaster(img), umeyama(lm, ref), size)}
+	return f.Crop()
+}

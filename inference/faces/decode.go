@@ -10,10 +10,13 @@ import (
 	"image/jpeg"
 	"io"
 	"os"
+	"strings"
 
 	_ "golang.org/x/image/webp"
 
 	"github.com/mediafleet/mediafleet/inference/exif"
+
+	"github.com/mediafleet/mediafleet/inference/mediafile"
 )
 
 // headLen is how much of a file is read up front to sniff its format and read its header.
@@ -39,9 +42,12 @@ type source struct {
 // *ImageError (permanent) that says what kind of file it is, never what it contains; other
 // I/O errors are returned as they are (worth a retry). The caller closes the source.
 func openSource(path string, maxPixels int64) (*source, error) {
-	f, err := os.Open(path)
+	f, _, err := mediafile.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, imageError(path, ErrNotFound, nil, "file does not exist")
+	}
+	if errors.Is(err, mediafile.ErrNotRegular) {
+		return nil, imageError(path, ErrUnsupportedFormat, nil, "%s", strings.TrimPrefix(err.Error(), path+" "))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening image %s: %w", path, err)

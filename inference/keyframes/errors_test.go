@@ -25,11 +25,11 @@ func audioOnly(t *testing.T) string {
 	return p
 }
 
-// songWithCover is a real two-second MP3 with a JPEG album cover, made by ffmpeg: its only
+// songWithCover is a real two-second M4A (AAC) with a JPEG album cover, made by ffmpeg: its only
 // video stream is the attached picture.
 func songWithCover(t *testing.T) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "song.mp3")
+	p := filepath.Join(t.TempDir(), "song.m4a")
 	out, err := exec.Command(tool(t, "ffmpeg"), "-hide_banner", "-loglevel", "error", "-nostdin",
 		"-f", "lavfi", "-i", "sine=duration=2", "-i", testenv.Sample(t, "messi5.jpg"),
 		"-map", "0", "-map", "1", "-c:v", "mjpeg", "-disposition:v", "attached_pic", p).CombinedOutput()
@@ -86,6 +86,7 @@ func TestBadInput(t *testing.T) {
 				require.ErrorIs(t, err, tc.kind)
 			}
 			requireNoScratch(t, out)
+			require.NoDirExists(t, out, "a failed run leaves no empty frames folder")
 		})
 	}
 }

@@ -149,8 +149,9 @@ func (e Extractor) Check(ctx context.Context) error {
 	defer cancel()
 	// Options are checked before -version is acted on, so an ffmpeg older than 5.1
 	// (no -fps_mode) fails here rather than on every video.
-	r, err := runTool(ctx, s.ffmpeg, []string{"-hide_banner", "-loglevel", "level+error", "-protocol_whitelist", "file",
-		"-fflags", "+genpts", "-skip_frame", "nokey", "-fps_mode", "passthrough", "-version"}, nil, false)
+	args := append([]string{"-hide_banner", "-loglevel", "level+error"}, inputOptions()...)
+	args = append(args, "-fflags", "+genpts", "-skip_frame", "nokey", "-fps_mode", "passthrough", "-version")
+	r, err := runTool(ctx, s.ffmpeg, args, nil, false)
 	if err == nil && r.exitErr != nil {
 		return &Error{Tool: "ffmpeg", Problem: fmt.Sprintf("%s cannot run the options keyframes uses (ffmpeg 5.1 or newer is needed); %s", s.ffmpeg, setupHint),
 			Detail: r.log.message(), Kind: ErrConfig, Err: r.exitErr}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mediafleet/mediafleet/inference/mediafile"
 )
 
 // toolRun is what one ffmpeg or ffprobe run left behind.
@@ -106,6 +108,9 @@ func judge(r toolRun, tool, path, scratch string) error {
 			return e
 		}
 	}
+	if r.log.refused != "" {
+		return refusedFormat(path, tool, r.log.refused)
+	}
 	all := r.log.everything()
 	switch {
 	case containsAny(all, configPhrases):
@@ -143,16 +148,17 @@ func checkInput(path string) error {
 		return &Error{Path: path, Problem: "cannot read the file", Err: err}
 	case st.IsDir():
 		return &Error{Path: path, Problem: "is a directory, not a video file", Kind: ErrInvalidMedia}
-	case !st.Mode().IsRegular():
-		return &Error{Path: path, Problem: fmt.Sprintf("is not a regular file (%s)", st.Mode().Type()), Kind: ErrInvalidMedia}
+	}
+	st, err = mediafile.Check(path)
+	switch {
+	case errors.Is(err, mediafile.ErrNotRegular):
+		return &Error{Path: path, Problem: strings.TrimPrefix(err.Error(), path+" "), Kind: ErrInvalidMedia}
+	case err != nil:
+		return &Error{Path: path, Problem: "cannot read the file", Err: err}
 	case st.Size() == 0:
 		return &Error{Path: path, Problem: "empty file (0 bytes)", Kind: ErrInvalidMedia}
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return &Error{Path: path, Problem: "cannot read the file", Err: err}
-	}
-	return f.Close()
+	return nil
 }
 
 // stillImageFormat reports container names of single images, which are not videos.

@@ -43,6 +43,9 @@ type QueueInfo struct {
 	InFlight int `json:"in_flight"`
 	// Device is where its tasks run: "cpu" or the GPU's UUID.
 	Device string `json:"device"`
+	// Stopped, when set, is why the worker no longer serves this queue (for instance its
+	// inference session could not be rebuilt); the queue's tasks go to the rest of the fleet.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // NewWorkerID returns "host:pid:random", unique even when a pid is reused on the same host.

@@ -70,7 +70,7 @@ func (r *Registry) Publish(ctx context.Context, info WorkerInfo, ttl time.Durati
 // Remove deletes a worker's entry at once (a clean shutdown).
 func (r *Registry) Remove(ctx context.Context, id string) error {
 	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, r.key(id))
+		p.Del(ctx, r.key(id), r.tasksKey(id))
 		p.ZRem(ctx, r.index(), id)
 		return nil
 	})
@@ -80,17 +80,22 @@ func (r *Registry) Remove(ctx context.Context, id string) error {
 	return nil
 }
 
-// List returns the live workers, sorted by ID, after pruning expired ids from the index. An
-// entry that does not decode is logged and left out.
+// pruneAfter is how long a dead worker stays in the index for a recovery pass to find it
+// ([Registry.Recover] forgets it at once); after that List drops it and its task records, which
+// asynq's own lease recovery has long taken care of.
+const pruneAfter = 10 * time.Minute
+
+// List returns the live workers, sorted by ID, after pruning ids that expired over pruneAfter
+// ago from the index. An entry that does not decode is logged and left out.
 func (r *Registry) List(ctx context.Context) ([]WorkerInfo, error) {
 	now, err := r.rdb.Time(ctx).Result()
 	if err != nil {
 		return nil, fmt.Errorf("worker registry: reading the Redis clock: %w", err)
 	}
-	if err := r.rdb.ZRemRangeByScore(ctx, r.index(), "-inf", strconv.FormatInt(now.UnixMilli(), 10)).Err(); err != nil {
-		return nil, fmt.Errorf("worker registry: pruning %s: %w", r.index(), err)
+	if err := r.prune(ctx, now.Add(-pruneAfter)); err != nil {
+		return nil, err
 	}
-	ids, err := r.rdb.ZRange(ctx, r.index(), 0, -1).Result()
+	ids, err := r.rdb.ZRangeByScore(ctx, r.index(), &redis.ZRangeBy{Min: "(" + strconv.FormatInt(now.UnixMilli(), 10), Max: "+inf"}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("worker registry: reading %s: %w", r.index(), err)
 	}
@@ -122,4 +127,23 @@ func (r *Registry) List(ctx context.Context) ([]WorkerInfo, error) {
 	}
 	slices.SortFunc(out, func(a, b WorkerInfo) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// prune drops the workers that expired before cutoff, with their task records.
+func (r *Registry) prune(ctx context.Context, cutoff time.Time) error {
+	old, err := r.rdb.ZRangeByScore(ctx, r.index(), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(cutoff.UnixMilli(), 10)}).Result()
+	if err != nil || len(old) == 0 {
+		return err
+	}
+	_, err = r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, id := range old {
+			p.Del(ctx, r.tasksKey(id))
+			p.ZRem(ctx, r.index(), id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("worker registry: pruning %s: %w", r.index(), err)
+	}
+	return nil
 }

@@ -50,8 +50,8 @@ func showEverything(t *testing.T, s store.Store, path string) {
 	require.Equal(t, &kr.Video, v.Video)
 	require.Equal(t, kr.Frames, v.Keyframes)
 	require.Equal(t, []store.FaceScan{
-		{Frame: 1, ModelVersion: "fr-v1", Image: f1.Image, Count: 2},
-		{Frame: 2, ModelVersion: "fr-v1", Image: f2.Image, Count: 1},
+		{Frame: 1, ModelVersion: "fr-v1", Image: f1.Image, Width: 768, Height: 576, Count: 2},
+		{Frame: 2, ModelVersion: "fr-v1", Image: f2.Image, Width: 768, Height: 576, Count: 1},
 	}, v.FaceScans)
 	require.Len(t, v.Faces, 3)
 	want := []struct {

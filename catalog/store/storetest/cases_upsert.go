@@ -28,7 +28,7 @@ func testUpsertReplacesFaces(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Len(t, v.Faces, 1, "faces of the earlier run are gone")
 	requireSameBits(t, r.Faces[0].Embedding, v.Faces[0].Embedding, "the new face's embedding")
-	require.Equal(t, []store.FaceScan{{Frame: 0, ModelVersion: "fr-v1", Image: a.Path, Count: 1}}, v.FaceScans)
+	require.Equal(t, []store.FaceScan{{Frame: 0, ModelVersion: "fr-v1", Image: a.Path, Width: 800, Height: r.Height, Count: 1}}, v.FaceScans)
 
 	// Another model version of the same frame is a separate result, untouched by the first.
 	require.NoError(t, s.PutFaces(ctx, store.FacesResult{AssetKey: a.Key, ModelVersion: "fr-v2", Image: a.Path, Faces: newFaces(2, 4)}))

@@ -30,6 +30,8 @@ func RunSuite(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ShowEverything", testShowEverything},
 		{"ShowNotFound", testShowNotFound},
 		{"ShowNewestKeyOfPath", testShowNewestKeyOfPath},
+		{"Recent", testRecent},
+		{"FacesStamp", testFacesStamp},
 		{"EachFaceRoundTrips", testEachFaceRoundTrips},
 		{"EachFaceStopsOnError", testEachFaceStopsOnError},
 		{"ConcurrentWriters", testConcurrentWriters},

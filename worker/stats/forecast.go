@@ -1,11 +1,9 @@
-package dashboard
+package stats
 
 import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/mediafleet/mediafleet/worker/stats"
 )
 
 // DefaultWindowMinutes is how many minutes of history throughput is measured over.
@@ -44,17 +42,17 @@ func (f Forecast) ETAText() string {
 // RateText is the throughput for people, e.g. "20.0/min".
 func (f Forecast) RateText() string { return fmt.Sprintf("%.1f/min", f.PerMinute) }
 
-// Forecaster computes every throughput and ETA the dashboard shows, from the fleet's
-// per-minute tallies (worker/stats) and one clock.
+// Forecaster computes every throughput and ETA that `mediafleet status` and the dashboard
+// show, from the fleet's per-minute tallies and one clock.
 type Forecaster struct {
-	counter *stats.Counter
-	now     stats.Clock
+	counter *Counter
+	now     Clock
 	minutes int
 }
 
 // NewForecaster returns a Forecaster over counter, which must read the same clock as now
 // (nil: time.Now), measuring over the last minutes (DefaultWindowMinutes when <= 0).
-func NewForecaster(counter *stats.Counter, now stats.Clock, minutes int) *Forecaster {
+func NewForecaster(counter *Counter, now Clock, minutes int) *Forecaster {
 	if now == nil {
 		now = time.Now
 	}
@@ -74,7 +72,7 @@ func (f *Forecaster) Forecast(ctx context.Context, queue string, backlog int) (F
 		return Forecast{}, err
 	}
 	out := Forecast{Queue: queue, Window: r.Window, PerMinute: r.PerMinute, Backlog: backlog}
-	out.ETA, out.Known = stats.ETA(backlog, r)
+	out.ETA, out.Known = ETA(backlog, r)
 	if out.Known {
 		out.DoneAt = f.now().Add(out.ETA)
 	}

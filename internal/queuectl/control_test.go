@@ -1,4 +1,4 @@
-package control_test
+package queuectl_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/dashboard/control"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
@@ -20,7 +20,7 @@ type bed struct {
 	opt    asynq.RedisConnOpt
 	insp   *asynq.Inspector
 	client *asynq.Client
-	ctl    *control.Controller
+	ctl    *queuectl.Controller
 }
 
 func newBed(t *testing.T, extra ...string) *bed {
@@ -28,7 +28,7 @@ func newBed(t *testing.T, extra ...string) *bed {
 	opt, err := redisconn.ParseRedisURL(testenv.RedisURL(t))
 	require.NoError(t, err)
 	b := &bed{prefix: testenv.Prefix(t), opt: opt, insp: asynq.NewInspector(opt), client: asynq.NewClient(opt)}
-	b.ctl = control.New(b.insp, b.prefix)
+	b.ctl = queuectl.New(b.insp, b.prefix)
 	t.Cleanup(func() {
 		for _, q := range append(b.ctl.Queues(), extra...) {
 			_ = b.insp.DeleteQueue(q, true)
@@ -135,7 +135,7 @@ func TestQueuesControlDrainStopsWithItsContext(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	readings := 0
-	s, err := b.ctl.Drain(ctx, q, 10*time.Millisecond, func(s control.State) {
+	s, err := b.ctl.Drain(ctx, q, 10*time.Millisecond, func(s queuectl.State) {
 		readings++
 		require.Equal(t, 1, s.Active)
 		if readings == 3 {
