@@ -76,7 +76,7 @@ func TestFaceCropsSaved(t *testing.T) {
 // once a worker with that setting has stored them, nothing is planned under it.
 func TestChangedFaceSettingReenqueues(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	e.addSample("astronaut.png", "astronaut.png")
 	e.addSample("messi5.jpg", "messi5.jpg")
 	enqueue := func(args ...string) enqueueSummary {
