@@ -196,6 +196,10 @@ func (w *dirWalk) file(path string, fi fs.FileInfo) error {
 		return nil
 	}
 	mapped, _ := w.pm.mapSlashed(path)
+	if reason, detail := nameProblem(mapped); reason != "" {
+		w.t.skip(reason, path, detail)
+		return nil
+	}
 	return w.t.emit(Asset{
 		Path: mapped, SourcePath: path, Mime: mimeByExt(path), Media: media,
 		Size: fi.Size(), ModTime: fi.ModTime(),

@@ -1,11 +1,15 @@
 package catalog
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
+
+	"github.com/mediafleet/mediafleet/tasks"
 )
 
 // Reasons a Source passes over an entry: the keys of ScanStats.Skipped.
@@ -25,7 +29,22 @@ const (
 	SkipMissingNoHash = "missing file, no sha256"              // the file is not here and the catalog has no hash to key it by
 	SkipUnmapped      = "windows path without a path map rule" // add a MEDIAFLEET_PATH_MAP rule for its drive or share
 	SkipRelative      = "relative path"                        // a path that is not absolute after mapping
+	SkipBadName       = "name not valid UTF-8"                 // a path whose bytes are not UTF-8: it cannot cross a JSON payload unchanged
+	SkipLongPath      = "path too long"                        // a path longer than tasks.MaxPathLen bytes
 )
+
+// nameProblem says why a path cannot go into a task, as a skip reason and a sentence, or ""
+// when it can. A name that is not UTF-8 (a Latin-1 name from an old camera or share) would
+// reach the worker changed, as U+FFFD, and never be found there.
+func nameProblem(path string) (string, string) {
+	switch {
+	case len(path) > tasks.MaxPathLen:
+		return SkipLongPath, fmt.Sprintf("a path of %d bytes, more than the %d a task may name", len(path), tasks.MaxPathLen)
+	case !utf8.ValidString(path) || strings.ContainsRune(path, utf8.RuneError):
+		return SkipBadName, fmt.Sprintf("%q: the name is not valid UTF-8; rename it (for example with convmv) to include it", path)
+	}
+	return "", ""
+}
 
 // quietReasons are expected in every library and logged at debug level only.
 var quietReasons = map[string]bool{SkipHidden: true, SkipNotMedia: true, SkipInactive: true, SkipRepeatDir: true}
@@ -132,6 +151,9 @@ func resolve(pm PathMap, r record) (Asset, string, string) {
 		return Asset{}, SkipUnmapped, r.path + ": add a MEDIAFLEET_PATH_MAP rule such as E:/=/mnt/e/ for its drive or share"
 	case !filepath.IsAbs(mapped):
 		return Asset{}, SkipRelative, r.path + " is not an absolute path"
+	}
+	if reason, detail := nameProblem(mapped); reason != "" {
+		return Asset{}, reason, detail
 	}
 	if mime == "" {
 		mime = mimeByExt(mapped)

@@ -35,6 +35,9 @@ type EnqueueConfig struct {
 	// MaxPending keeps each queue's backlog (pending, scheduled, retrying) at most this many
 	// tasks: enqueue waits for the fleet while a queue is full. 0: no limit.
 	MaxPending int `yaml:"max_pending"`
+	// RedisWait is how long enqueue waits for a Redis that does not answer (at start, or while
+	// it restarts or fails over) before it gives up; 0: not at all.
+	RedisWait time.Duration `yaml:"redis_wait"`
 }
 
 // QueueConfig is one queue's share of a worker.

@@ -57,6 +57,9 @@ func (c *Config) Validate() error {
 	if c.Enqueue.MaxPending < 0 {
 		bad("enqueue: max_pending %d must not be negative (0: no limit)", c.Enqueue.MaxPending)
 	}
+	if c.Enqueue.RedisWait < 0 {
+		bad("enqueue: redis_wait %s must not be negative (0: do not wait)", c.Enqueue.RedisWait)
+	}
 	for _, r := range c.MediaRoots {
 		if !filepath.IsAbs(r) {
 			bad("media_roots entry %q is not an absolute path", r)
@@ -134,11 +137,12 @@ func (c CaptionsConfig) validate() []error {
 	if c.Backend == "openai" && c.Model == "" {
 		errs = append(errs, errors.New("captions.model is empty: the openai backend needs a model name (MEDIAFLEET_CAPTION_MODEL)"))
 	}
-	if c.MaxEdge < 64 || c.RetryEdge < 64 || c.RetryEdge > c.MaxEdge {
+	// 0 takes the caption backend's default; the backend checks the values it ends up with.
+	if (c.MaxEdge != 0 && c.MaxEdge < 64) || (c.RetryEdge != 0 && c.RetryEdge < 64) || (c.MaxEdge != 0 && c.RetryEdge > c.MaxEdge) {
 		errs = append(errs, fmt.Errorf("captions: max_edge (%d) and retry_edge (%d) must be at least 64, retry_edge not above max_edge", c.MaxEdge, c.RetryEdge))
 	}
-	if c.MaxInflight < 0 || c.Timeout <= 0 {
-		errs = append(errs, errors.New("captions: max_inflight must not be negative and timeout must be above 0"))
+	if c.MaxInflight < 0 || c.Timeout < 0 || c.MaxTokens < 0 {
+		errs = append(errs, errors.New("captions: max_inflight, max_tokens and timeout must not be negative"))
 	}
 	return errs
 }

@@ -26,8 +26,12 @@ func TestDashboardCheckListen(t *testing.T) {
 		err := dashboard.CheckListen(addr, none)
 		require.ErrorIs(t, err, dashboard.ErrUnprotected, addr)
 		require.Contains(t, err.Error(), "MEDIAFLEET_DASHBOARD_TOKEN")
-		require.NoError(t, dashboard.CheckListen(addr, dashboard.Credentials{Token: "s3cret"}), addr)
-		require.NoError(t, dashboard.CheckListen(addr, dashboard.Credentials{User: "ann", Password: "pw"}), addr)
+		require.NoError(t, dashboard.CheckListen(addr, dashboard.Credentials{Token: "9f2c41d7e0b3a865"}), addr)
+		require.NoError(t, dashboard.CheckListen(addr, dashboard.Credentials{User: "ann", Password: "correct horse battery"}), addr)
+		for _, weak := range []dashboard.Credentials{{Token: "x"}, {Token: "s3cret"}, {Token: strings.Repeat("ab", 20)},
+			{User: "ann", Password: "pw"}, {Token: "9f2c41d7e0b3a865", User: "ann", Password: "pw"}} {
+			require.ErrorIs(t, dashboard.CheckListen(addr, weak), dashboard.ErrWeakSecret, "%s %+v", addr, weak)
+		}
 		// A user without a password is no credential.
 		require.ErrorIs(t, dashboard.CheckListen(addr, dashboard.Credentials{User: "ann"}), dashboard.ErrUnprotected)
 	}

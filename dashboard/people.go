@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
-	"sync"
 
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/inference/facecrop"
@@ -27,7 +26,6 @@ const (
 	peopleCropJPEG = 85
 	// facesShown is how many faces and files a person's card shows on the list.
 	facesShown = 12
-	cropCache  = 512
 )
 
 // personCard is one person as the people page shows it.
@@ -42,6 +40,8 @@ type personCard struct {
 // faceTile is one face crop on the page.
 type faceTile struct {
 	URL, Title string
+	// File opens the face in the results view; empty when the dashboard has none.
+	File string
 }
 
 type peopleData struct {
@@ -52,55 +52,20 @@ type peopleData struct {
 
 // peoplePages serves the people page, one person's page and the face crops they show.
 type peoplePages struct {
-	st    store.PersonStore
-	page  *template.Template
-	mu    sync.Mutex
-	crops map[string][]byte
-	order []string
-	// Photos decoded lately: a page asks for several faces of one photo at once.
-	imgMu  sync.Mutex
-	images []*decoded
+	st   store.PersonStore
+	page *template.Template
+	// results says the results view is served, so a face links to its file there.
+	results bool
+	pictures
 }
 
-// decoded is one photo, decoded once by whichever request came first.
-type decoded struct {
-	path string
-	once sync.Once
-	img  *facecrop.Image
-	err  error
-}
-
-// imagesKept is how many decoded photos the people pages keep.
-const imagesKept = 6
-
-// image returns the decoded photo at path, decoding it once for concurrent requests.
-func (pp *peoplePages) image(path string) (*facecrop.Image, error) {
-	pp.imgMu.Lock()
-	var d *decoded
-	for _, x := range pp.images {
-		if x.path == path {
-			d = x
-		}
-	}
-	if d == nil {
-		d = &decoded{path: path}
-		pp.images = append(pp.images, d)
-		if len(pp.images) > imagesKept {
-			pp.images = pp.images[1:]
-		}
-	}
-	pp.imgMu.Unlock()
-	d.once.Do(func() { d.img, d.err = facecrop.Open(path) })
-	return d.img, d.err
-}
-
-func newPeoplePages(st store.PersonStore) (*peoplePages, error) {
+func newPeoplePages(st store.PersonStore, results bool) (*peoplePages, error) {
 	t, err := template.New("people.html").Funcs(template.FuncMap{"monitoring": func() string { return MonitoringPath + "/" }}).
 		ParseFS(peopleFS, "people.html")
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: people page template: %w", err)
 	}
-	return &peoplePages{st: st, page: t, crops: map[string][]byte{}}, nil
+	return &peoplePages{st: st, page: t, results: results}, nil
 }
 
 func (pp *peoplePages) register(mux *http.ServeMux) {
@@ -110,7 +75,7 @@ func (pp *peoplePages) register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/people", pp.serveJSON)
 }
 
-func card(p *store.Person, limit int) personCard {
+func (pp *peoplePages) card(p *store.Person, limit int) personCard {
 	c := personCard{Person: *p, Label: p.Name}
 	if c.Label == "" {
 		c.Label = fmt.Sprintf("Person %d", p.ID)
@@ -132,7 +97,11 @@ func card(p *store.Person, limit int) personCard {
 		if f.Frame > 0 {
 			title += fmt.Sprintf(" (keyframe %d)", f.Frame)
 		}
-		c.Faces = append(c.Faces, faceTile{URL: fmt.Sprintf("/people/%d/face?%s", p.ID, q.Encode()), Title: title})
+		tile := faceTile{URL: fmt.Sprintf("/people/%d/face?%s", p.ID, q.Encode()), Title: title}
+		if pp.results {
+			tile.File = fileURL(f.AssetKey) + "#" + faceID(f.Frame, f.Index)
+		}
+		c.Faces = append(c.Faces, tile)
 	}
 	sort.Strings(c.Files)
 	return c
@@ -161,7 +130,7 @@ func (pp *peoplePages) serveList(w http.ResponseWriter, r *http.Request) {
 			d.Problem = err.Error()
 			continue
 		}
-		d.Persons = append(d.Persons, card(full, facesShown))
+		d.Persons = append(d.Persons, pp.card(full, facesShown))
 	}
 	pp.render(w, d)
 }
@@ -181,7 +150,7 @@ func (pp *peoplePages) servePerson(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		d.Problem = err.Error()
 	} else {
-		d.Persons = []personCard{card(p, 0)}
+		d.Persons = []personCard{pp.card(p, 0)}
 	}
 	pp.render(w, d)
 }
@@ -241,33 +210,6 @@ func (pp *peoplePages) serveCrop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.NotFound(w, r)
-}
-
-func writeJPEG(w http.ResponseWriter, b []byte) {
-	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "private, max-age=600")
-	_, _ = w.Write(b)
-}
-
-func (pp *peoplePages) cached(key string) []byte {
-	pp.mu.Lock()
-	defer pp.mu.Unlock()
-	return pp.crops[key]
-}
-
-// remember keeps a crop, dropping the oldest past cropCache.
-func (pp *peoplePages) remember(key string, b []byte) {
-	pp.mu.Lock()
-	defer pp.mu.Unlock()
-	if _, ok := pp.crops[key]; ok {
-		return
-	}
-	pp.crops[key] = b
-	pp.order = append(pp.order, key)
-	if len(pp.order) > cropCache {
-		delete(pp.crops, pp.order[0])
-		pp.order = pp.order[1:]
-	}
 }
 
 func jsonEncode(w io.Writer, v any) error {

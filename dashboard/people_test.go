@@ -13,14 +13,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/catalog/store/storetest"
 	"github.com/mediafleet/mediafleet/dashboard"
-	"github.com/mediafleet/mediafleet/inference/faces"
-	"github.com/mediafleet/mediafleet/inference/ort"
+	"github.com/mediafleet/mediafleet/internal/facestest"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/persons"
 	"github.com/mediafleet/mediafleet/tasks"
@@ -32,12 +30,7 @@ import (
 func peopleStoreIn(t *testing.T, lib string) (store.Store, string) {
 	t.Helper()
 	ctx := t.Context()
-	rt, err := ort.Open(ort.Config{LibraryPath: testenv.ORTLib(t)}, zerolog.Nop())
-	require.NoError(t, err)
-	t.Cleanup(func() { rt.Close() })
-	p, err := faces.New(rt, faces.DefaultConfig(testenv.ModelsDir(t)), zerolog.Nop())
-	require.NoError(t, err)
-	t.Cleanup(func() { p.Close() })
+	p := facestest.Pipeline(t)
 	st := storetest.SQLite(t)
 	srcs := []string{testenv.Sample(t, "astronaut.png"), testenv.Sample(t, "messi5.jpg")}
 	for _, i := range []int{1, 3} {
@@ -56,18 +49,13 @@ func peopleStoreIn(t *testing.T, lib string) (store.Store, string) {
 			require.NoError(t, os.WriteFile(dst, data, 0o644))
 			key := tasks.AssetKey("", dst, int64(len(data)), 1)
 			require.NoError(t, st.UpsertAsset(ctx, store.Asset{Key: key, Path: dst, Media: "image"}))
-			r := store.FacesResult{AssetKey: key, ModelVersion: res.ModelVersion, Image: dst, Width: res.Width, Height: res.Height}
-			for i, f := range res.Faces {
-				r.Faces = append(r.Faces, store.Face{Index: i, BBox: [4]float32{f.Box.X1, f.Box.Y1, f.Box.X2, f.Box.Y2},
-					Score: f.Score, Embedding: f.Embedding, Dim: len(f.Embedding)})
-			}
-			require.NoError(t, st.PutFaces(ctx, r))
+			require.NoError(t, st.PutFaces(ctx, facesResult(res, key, 0, dst)))
 			if strings.HasSuffix(src, "astronaut.png") && astronaut == "" {
 				astronaut = dst
 			}
 		}
 	}
-	_, err = persons.Cluster(ctx, st, p.ModelVersion(), persons.Params{Join: 0.5, MinFaces: 2, Merge: 0.6}, 100)
+	_, err := persons.Cluster(ctx, st, p.ModelVersion(), persons.Params{Join: 0.5, MinFaces: 2, Merge: 0.6}, 100)
 	require.NoError(t, err)
 	list, err := st.ListPersons(ctx, "")
 	require.NoError(t, err)
@@ -106,13 +94,14 @@ func personsShown(t *testing.T, st store.Store) string {
 }
 
 // TestPeoplePageBrowser: the people page shows each person as a grid of face crops with the
-// files they are in, in a real browser; every crop loads.
+// files they are in, in a real browser; every crop loads, and a crop opens its file in the
+// results view.
 func TestPeoplePageBrowser(t *testing.T) {
 	t.Parallel()
 	lib := t.TempDir()
 	st, astronaut := peopleStoreIn(t, lib)
 	b := newBed(t)
-	srv, _ := b.serve(dashboard.Options{Credentials: dashboard.Credentials{Token: "people-token"}, People: st})
+	srv, _ := b.serve(dashboard.Options{Credentials: dashboard.Credentials{Token: "people-token"}, People: st, Results: st})
 
 	// A crop is a JPEG of at most 160 px; a face of another person, or none, is not served.
 	list, err := st.ListPersons(t.Context(), "")
@@ -152,6 +141,14 @@ func TestPeoplePageBrowser(t *testing.T) {
 	pageHas(t, ctx, "2 faces in 2 files", astronaut, filepath.Join(lib, "2023", "shared by Ana", "astronaut.png"))
 	allImagesLoad(t, ctx, 2)
 	shoot(t, ctx, dir, "person.png")
+
+	// A face opens its photo in the results view, at that face.
+	goesTo(t, ctx, chromedp.Click(chromedp.CSS(`.faces a`)))
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("h1").textContent + " " + location.hash`))
+	require.NoError(t, err)
+	require.Contains(t, []string{astronaut + " #face-0-0", filepath.Join(lib, "2023", "shared by Ana", "astronaut.png") + " #face-0-0"}, shown)
+	boxesOnPicture(t, ctx, 1)
+	shoot(t, ctx, dir, "person-face-file.png")
 }
 
 // allImagesLoad scrolls through the page until every one of its n images has loaded.

@@ -48,6 +48,11 @@ type Options struct {
 	Log zerolog.Logger
 	// People, when set, is the results store whose persons the people page at /people shows.
 	People store.PersonStore
+	// Results, when set, is the results store that the results view at /results shows.
+	Results ResultStore
+	// FacesVersion is the face model version the results view shows and searches (the one
+	// the workers are configured with); a file searched only with another shows that one.
+	FacesVersion string
 }
 
 // Handler serves the dashboard: the fleet page at /, its actions under /actions/, JSON at
@@ -104,12 +109,20 @@ func New(o Options) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/fleet", h.serveJSON)
 	h.mux.HandleFunc("POST /actions/{action}", h.serveAction)
 	if o.People != nil {
-		pp, err := newPeoplePages(o.People)
+		pp, err := newPeoplePages(o.People, o.Results != nil)
 		if err != nil {
 			rdb.Close()
 			return nil, err
 		}
 		pp.register(h.mux)
+	}
+	if o.Results != nil {
+		rp, err := newResultsPages(o.Results, o.FacesVersion)
+		if err != nil {
+			rdb.Close()
+			return nil, err
+		}
+		rp.register(h.mux)
 	}
 
 	var root http.Handler = sameOrigin(h.mux)
@@ -118,8 +131,10 @@ func New(o Options) (*Handler, error) {
 	}
 	if o.Credentials.Configured() {
 		root = newAuthenticator(o.Credentials).wrap(root)
+	} else {
+		root = loopbackHost(root)
 	}
-	h.root = root
+	h.root = noFraming(root)
 	return h, nil
 }
 

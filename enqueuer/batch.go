@@ -35,6 +35,10 @@ func message(w tasks.Envelope) asynqwire.Message {
 	return asynqwire.NewMessage(w.Type, w.Body, w.Queue, w.ID, asynqwire.Options{MaxRetry: w.MaxRetry, NoRetry: w.MaxRetry <= 0, Timeout: w.Timeout})
 }
 
+// ErrArchived is the answer for a task whose TaskID an archived task holds: an earlier run
+// of it failed for good. It also matches asynq.ErrTaskIDConflict.
+var ErrArchived = fmt.Errorf("archived after failing: %w", asynq.ErrTaskIDConflict)
+
 // Send enqueues the tasks in one pipeline. errs[i] is nil when task i was added,
 // asynq.ErrTaskIDConflict when its id is already taken, or the error that stopped it.
 func (c *BatchClient) Send(ctx context.Context, ws []tasks.Envelope) []error {
@@ -103,6 +107,8 @@ func (c *BatchClient) send(ctx context.Context, ws []tasks.Envelope, b Bound, ro
 				errs[i] = cerr
 			case got[j] == asynqwire.Taken:
 				errs[i] = asynq.ErrTaskIDConflict
+			case got[j] == asynqwire.Archived:
+				errs[i] = ErrArchived
 			}
 			if cerr == nil {
 				answers[i] = got[j]

@@ -75,6 +75,9 @@ type Options struct {
 	// 0 for 5% of maxmemory and at least 1 MiB, below 0 for none. It needs a Sender that is a
 	// MemoryReader; the first out-of-memory answer stops a run in any case.
 	KeepFree int64
+	// RedisWait is how long a batch that finds Redis unavailable (down, restarting, failing
+	// over) keeps being sent again, every Poll, before its tasks count as errors; 0: no waiting.
+	RedisWait time.Duration
 	// Poll is how often tasks refused for a full queue are offered again (default 500 ms).
 	Poll time.Duration
 	// Progress, when set, is called about every 200 ms with the counts so far, and once at the end.
@@ -133,6 +136,7 @@ type counters struct {
 	enqueued, already, errors atomic.Int64
 	mu                        sync.Mutex
 	samples                   []string
+	failed                    map[string]int // archived tasks met, by kind
 	// full is why Redis took no more: it stops the run.
 	full *RedisFullError
 }
@@ -143,6 +147,17 @@ func (c *counters) redisFull(err *RedisFullError) {
 	if c.full == nil {
 		c.full = err
 	}
+	c.mu.Unlock()
+}
+
+// archived counts a task an earlier run archived, by its kind.
+func (c *counters) archived(taskType string) {
+	k, _ := tasks.KindOfType(taskType)
+	c.mu.Lock()
+	if c.failed == nil {
+		c.failed = map[string]int{}
+	}
+	c.failed[string(k)]++
 	c.mu.Unlock()
 }
 
@@ -192,6 +207,11 @@ func (e *Enqueuer) Run(ctx context.Context, src catalog.Source) (Summary, error)
 		s.Errors = int(c.errors.Load())
 		c.mu.Lock()
 		s.ErrorSamples = append([]string(nil), c.samples...)
+		s.FailedKinds = copyMap(c.failed)
+		s.Failed = 0
+		for _, n := range c.failed {
+			s.Failed += n
+		}
 		c.mu.Unlock()
 		if w := snd.wait; w != nil {
 			s.Waiting = w.current()

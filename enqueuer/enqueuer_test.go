@@ -135,7 +135,33 @@ func TestReenqueueAddsNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, s2.Enqueued)
 	require.Equal(t, 340, s2.AlreadyQueued)
+	require.Zero(t, s2.Failed)
 	require.Equal(t, 300, f.size(t, tasks.Faces))
+}
+
+// TestArchivedTasksCountAsFailed: a run that meets tasks an earlier run archived counts them
+// as failed, by kind, and says how to run them again; the others stay already queued.
+func TestArchivedTasksCountAsFailed(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	lib := library(20, 4)
+	e, err := New(f.batch, doneSet{}, f.options())
+	require.NoError(t, err)
+	_, err = e.Run(context.Background(), lib)
+	require.NoError(t, err)
+	for _, k := range []tasks.Kind{tasks.Faces, tasks.Faces, tasks.Faces, tasks.Keyframes} {
+		q := tasks.QueueName(f.prefix, k)
+		pending, err := f.insp.ListPendingTasks(q)
+		require.NoError(t, err)
+		require.NoError(t, f.insp.ArchiveTask(q, pending[0].ID))
+	}
+	s, err := e.Run(context.Background(), lib)
+	require.NoError(t, err)
+	require.Zero(t, s.Enqueued)
+	require.Equal(t, 4, s.Failed)
+	require.Equal(t, map[string]int{"faces": 3, "keyframes": 1}, s.FailedKinds)
+	require.Equal(t, 20, s.AlreadyQueued)
+	require.Contains(t, s.Line(), "4 failed before and archived (faces: 3; keyframes: 1; `mediafleet queues retry-archived KIND` runs them again)")
 }
 
 // TestSkipsDoneUnlessAll: results already in the store are not planned again, unless --all.

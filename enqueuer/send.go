@@ -8,6 +8,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/redisfull"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -53,8 +54,10 @@ func (s sender) loop(ctx context.Context, work <-chan tasks.Envelope) {
 }
 
 // send sends one batch. Tasks refused for a full queue are offered again every Poll until
-// they go in or the run stops.
+// they go in or the run stops; tasks that found Redis unavailable (down, restarting, failing
+// over) are sent again every Poll for up to RedisWait from the batch's first such failure.
 func (s sender) send(ctx context.Context, batch []tasks.Envelope) {
+	var downSince time.Time
 	for len(batch) > 0 {
 		if s.mem != nil {
 			var full *RedisFullError
@@ -70,12 +73,15 @@ func (s sender) send(ctx context.Context, batch []tasks.Envelope) {
 		} else {
 			errs = s.e.client.Send(ctx, batch)
 		}
-		held := batch[:0]
+		var held, down []tasks.Envelope
 		var fullQueue string
+		var downErr error
 		for i, err := range errs {
 			switch {
 			case err == nil:
 				s.c.enqueued.Add(1)
+			case errors.Is(err, ErrArchived):
+				s.c.archived(batch[i].Type)
 			case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
 				s.c.already.Add(1)
 			case errors.Is(err, ErrQueueFull):
@@ -89,22 +95,35 @@ func (s sender) send(ctx context.Context, batch []tasks.Envelope) {
 				s.stop()
 			case ctx.Err() != nil:
 				// Stopped (Ctrl-C, or Redis full): the task was not sent, which is no error.
+			case redisconn.IsUnavailable(err) && s.e.opt.RedisWait > 0 &&
+				(downSince.IsZero() || time.Since(downSince) < s.e.opt.RedisWait):
+				down = append(down, batch[i])
+				downErr = err
 			default:
 				s.c.fail(fmt.Errorf("enqueue %s: %w", batch[i].ID, err))
 			}
 		}
-		if len(held) == 0 {
+		if len(down) > 0 && downSince.IsZero() {
+			downSince = time.Now()
+			s.e.opt.Log.Warn().Err(downErr).Dur("wait", s.e.opt.RedisWait).
+				Msg("Redis is unavailable; enqueue sends again until it is back")
+		} else if len(down) == 0 {
+			downSince = time.Time{}
+		}
+		if len(held) == 0 && len(down) == 0 {
 			if s.wait != nil {
 				s.wait.clear()
 			}
 			return
 		}
-		s.wait.full(ctx, fullQueue)
+		if len(held) > 0 {
+			s.wait.full(ctx, fullQueue)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(s.e.opt.Poll):
 		}
-		batch = held
+		batch = append(held, down...)
 	}
 }

@@ -207,8 +207,8 @@ func readDevice(h nvml.Device, index int) (DeviceInfo, error) {
 	return d, nil
 }
 
-// cString reads a NUL-terminated C char array.
-func cString(b []int8) string {
+// cString reads a NUL-terminated C char array, whichever signedness go-nvml gives char.
+func cString[C ~int8 | ~uint8](b []C) string {
 	s := make([]byte, 0, len(b))
 	for _, c := range b {
 		if c == 0 {

@@ -53,16 +53,14 @@ type mockGPU struct {
 func newMockLib(gpus ...mockGPU) *mock.Interface {
 	devs := make([]*mock.Device, len(gpus))
 	for i, g := range gpus {
-		var bus [32]int8
-		for j, c := range []byte(g.bus) {
-			bus[j] = int8(c)
-		}
+		var pci nvml.PciInfo
+		putCString(pci.BusId[:], g.bus)
 		devs[i] = &mock.Device{
 			GetIndexFunc: func() (int, nvml.Return) { return i, nvml.SUCCESS },
 			GetUUIDFunc:  func() (string, nvml.Return) { return g.uuid, nvml.SUCCESS },
 			GetNameFunc:  func() (string, nvml.Return) { return g.name, nvml.SUCCESS },
 			GetPciInfoFunc: func() (nvml.PciInfo, nvml.Return) {
-				return nvml.PciInfo{BusId: bus}, nvml.SUCCESS
+				return pci, nvml.SUCCESS
 			},
 			GetMemoryInfoFunc: func() (nvml.Memory, nvml.Return) {
 				return nvml.Memory{Total: g.total, Free: g.free, Used: g.total - g.free}, nvml.SUCCESS
@@ -160,4 +158,11 @@ func TestNVMLProviderReportsMemoryReadFailure(t *testing.T) {
 	require.Contains(t, err.Error(), "GPU-aaaa")
 	require.Contains(t, err.Error(), "ERROR_GPU_IS_LOST")
 	require.False(t, errors.Is(err, ErrNoSuchGPU))
+}
+
+// putCString writes s into a C char array, whichever signedness go-nvml gives char.
+func putCString[C ~int8 | ~uint8](dst []C, s string) {
+	for j, c := range []byte(s) {
+		dst[j] = C(c)
+	}
 }

@@ -1,11 +1,6 @@
 package inference
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"strings"
-
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/inference/captions"
 	"github.com/mediafleet/mediafleet/inference/faces"
@@ -46,17 +41,10 @@ func FacesVersion(cfg *configs.Config) string { return Faces(cfg).Version() }
 // CaptionsVersion names the caption backend, model and the prompt settings (a new prompt is a
 // new version); empty when no backend is configured.
 func CaptionsVersion(cfg *configs.Config) string {
-	c := cfg.Captions
-	if c.Backend == "" {
+	if cfg.Captions.Backend == "" {
 		return ""
 	}
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d", c.Prompt, c.MaxEdge)))
-	model := c.Model
-	if model == "" {
-		model = "default"
-	}
-	clean := strings.NewReplacer(":", "_", " ", "_", "/", "_").Replace(model)
-	return fmt.Sprintf("%s-%s-%s", c.Backend, clean, hex.EncodeToString(h[:3]))
+	return Captions(cfg).Version()
 }
 
 // Faces is the face pipeline configuration that cfg describes, on the CPU; the worker sets the

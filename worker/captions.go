@@ -17,6 +17,8 @@ type CaptionsHandler struct {
 	Captioner captions.Captioner
 	Store     store.Store
 	Roots     Roots
+	// DataDir is where keyframe images may also be read from (see checkFrame).
+	DataDir string
 }
 
 // retryAfterError carries a server's Retry-After to the retry policy.
@@ -30,7 +32,7 @@ func (e retryAfterError) Unwrap() error             { return e.error }
 
 // Handle runs one captions task.
 func (h *CaptionsHandler) Handle(ctx context.Context, p *tasks.CaptionsPayload) error {
-	if err := checkFrame(h.Roots, &p.FrameRef); err != nil {
+	if err := checkFrame(h.Roots, h.DataDir, &p.FrameRef); err != nil {
 		return err
 	}
 	c, err := h.Captioner.Caption(ctx, p.Image)

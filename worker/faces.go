@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rs/zerolog"
 
@@ -23,6 +24,8 @@ type FacesHandler struct {
 	Faces FaceFinder
 	Store store.Store
 	Roots Roots
+	// DataDir is where keyframe images may also be read from (see checkFrame).
+	DataDir string
 	// Guard, when set, wraps each model run (GPU memory admission, out-of-memory recovery).
 	Guard func(ctx context.Context, run func(context.Context) error) error
 	// CropDir, when set, receives each face's aligned crop as
@@ -35,7 +38,7 @@ type FacesHandler struct {
 
 // Handle runs one faces task.
 func (h *FacesHandler) Handle(ctx context.Context, p *tasks.FacesPayload) error {
-	if err := checkFrame(h.Roots, &p.FrameRef); err != nil {
+	if err := checkFrame(h.Roots, h.DataDir, &p.FrameRef); err != nil {
 		return err
 	}
 	var res *faces.Result
@@ -92,11 +95,23 @@ func (h *FacesHandler) Handle(ctx context.Context, p *tasks.FacesPayload) error 
 	return nil
 }
 
-// checkFrame refuses an original or frame image outside the media roots. Keyframes live under
-// the data dir, which the worker wrote itself, so only the original is checked for them.
-func checkFrame(roots Roots, f *tasks.FrameRef) error {
-	if f.Frame == 0 {
-		return roots.Check(f.Image)
+// checkFrame refuses a task that would read a file it may not: the original outside the
+// media roots; for a photo (frame 0) an image other than the photo itself; for a keyframe an
+// image outside both the media roots and the data dir. Paths are compared after resolving
+// symbolic links. With no media roots every path is allowed (the worker warns at start).
+func checkFrame(roots Roots, dataDir string, f *tasks.FrameRef) error {
+	if err := roots.Check(f.Asset.Path); err != nil {
+		return err
 	}
-	return roots.Check(f.Asset.Path)
+	if f.Frame == 0 {
+		if filepath.Clean(f.Image) != filepath.Clean(f.Asset.Path) {
+			return Permanent(fmt.Errorf("%s: the task names another file to read (%s) than the photo itself", f.Asset.Path, f.Image))
+		}
+		return nil
+	}
+	if len(roots) == 0 || roots.Check(f.Image) == nil || (dataDir != "" && Roots{dataDir}.Check(f.Image) == nil) {
+		return nil
+	}
+	return Permanent(fmt.Errorf("frame %d of %s: its image %s is outside the media roots (%s) and the data dir (%s)",
+		f.Frame, f.Asset.Path, f.Image, strings.Join(roots, ":"), dataDir))
 }

@@ -33,7 +33,8 @@ type Config struct {
 	// Permanent lists the backends' classifiers of permanent errors.
 	Permanent []Classifier
 	Log       zerolog.Logger
-	Stats     *stats.Counter
+	// Stats, when set, tallies finished tasks; a buffered one is flushed when the fleet stops.
+	Stats *stats.Counter
 	// Observe, when set, sees every finished run (for metrics).
 	Observe func(queue string, took time.Duration, err error)
 	// Tracker, when set, records the tasks this worker runs (for recovery when it dies).
@@ -156,6 +157,13 @@ func (f *Fleet) shutdown() {
 	}
 	wg.Wait()
 	f.stopping.Wait()
+	if f.cfg.Stats != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := f.cfg.Stats.Flush(ctx); err != nil {
+			f.cfg.Log.Warn().Err(err).Msg("writing the last throughput tallies failed")
+		}
+	}
 	f.cfg.Log.Info().Msg("worker stopped")
 }
 

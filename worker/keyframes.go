@@ -61,6 +61,9 @@ func (h *KeyframesHandler) Handle(ctx context.Context, p *tasks.KeyframesPayload
 	for _, w := range res.Warnings {
 		log.Warn().Str("ffmpeg", w).Msg("ffmpeg complained but decoded the video")
 	}
+	if res.Damaged {
+		log.Warn().Int("frames", len(res.Frames)).Msg("part of the video is damaged: kept the frames that decode")
+	}
 	r := store.KeyframesResult{
 		Asset: assetRecord(p.Asset, "video"), ModelVersion: p.ModelVersion,
 		Video: store.VideoInfo{DurationSec: res.Video.Duration, FPS: res.Video.FPS, Width: res.Video.Width, Height: res.Video.Height},

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/mediafleet/mediafleet/internal/redact"
 )
 
 // sqlStore is the Store over any backend: the SQL is shared, the backend supplies the
@@ -34,18 +36,18 @@ func Open(ctx context.Context, spec string) (Store, error) {
 		err   error
 	)
 	if IsPostgres(spec) {
-		where = "postgres " + redactURL(spec)
+		where = "postgres " + redact.URL(spec)
 		b, err = openPostgres(ctx, spec)
 	} else {
 		where = "sqlite " + spec
 		b, err = openSQLite(ctx, spec)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", where, err)
+		return nil, fmt.Errorf("open store %s: %w", where, redact.Error(err, spec))
 	}
 	if err := migrate(ctx, b); err != nil {
 		_ = b.close()
-		return nil, fmt.Errorf("open store %s: %w", where, err)
+		return nil, fmt.Errorf("open store %s: %w", where, redact.Error(err, spec))
 	}
 	return &sqlStore{b: b, where: where}, nil
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"net/url"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -36,15 +35,6 @@ func openPostgres(ctx context.Context, spec string) (*pgDB, error) {
 		return nil, err
 	}
 	return &pgDB{pool: pool}, nil
-}
-
-// redactURL hides the password of a postgres URL, for messages.
-func redactURL(spec string) string {
-	u, err := url.Parse(spec)
-	if err != nil {
-		return "a postgres URL that does not parse"
-	}
-	return u.Redacted()
 }
 
 func (p *pgDB) tx(ctx context.Context, write bool, fn func(q querier) error) error {

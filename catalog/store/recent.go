@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -63,4 +64,27 @@ func (s *sqlStore) Recent(ctx context.Context, match string, limit int) ([]Recen
 		return nil, s.fail("list recent results", err)
 	}
 	return out, nil
+}
+
+// FacesStamp sums up the face scans of the model version: how many, how many faces, the
+// latest write and a checksum of every write time (a replaced scan changes it even when
+// another machine's clock wrote it with an earlier time).
+func (s *sqlStore) FacesStamp(ctx context.Context, modelVersion string) (string, error) {
+	var n, faces, latest, sum int64
+	r, err := s.b.query(ctx, `SELECT COUNT(*), CAST(COALESCE(SUM(count), 0) AS BIGINT), COALESCE(MAX(updated_at), 0),
+		CAST(COALESCE(SUM(updated_at % 1000000007), 0) AS BIGINT) FROM face_scans WHERE model_version = $1`, modelVersion)
+	if err != nil {
+		return "", s.fail("read the faces stamp of "+modelVersion, err)
+	}
+	defer r.Close()
+	if r.Next() {
+		err = r.Scan(&n, &faces, &latest, &sum)
+	}
+	if err == nil {
+		err = r.Err()
+	}
+	if err != nil {
+		return "", s.fail("read the faces stamp of "+modelVersion, err)
+	}
+	return fmt.Sprintf("%d/%d/%d/%d", n, faces, latest, sum), nil
 }

@@ -30,6 +30,10 @@ type Store interface {
 	EachFace(ctx context.Context, modelVersion string, fn func(FaceRow) error) error
 	// ShowKey is Show for the asset recorded under a key.
 	ShowKey(ctx context.Context, key string) (*AssetView, error)
+	// FacesStamp changes whenever the stored faces of the model version change (a faces
+	// result put, replaced or removed), so a copy of them kept in memory knows when to read
+	// them again.
+	FacesStamp(ctx context.Context, modelVersion string) (string, error)
 	// Recent lists the assets with results (keyframes, faces or captions), the most recently
 	// stored first, at most limit of them; with match, only those whose path holds it
 	// (ignoring case).

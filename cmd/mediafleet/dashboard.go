@@ -12,6 +12,8 @@ import (
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/dashboard"
+	"github.com/mediafleet/mediafleet/inference"
+	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
@@ -24,10 +26,12 @@ func (a *app) dashboardCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "dashboard",
-		Short: "Serve the fleet page, the people page, asynqmon at /monitoring, /metrics and /healthz",
+		Short: "Serve the fleet page, the people and results views, asynqmon at /monitoring, /metrics and /healthz",
 		Long: `Serve the fleet page at /, the people page at /people (persons of the results store, each
-as a grid of face crops with the files they are in), asynqmon at /monitoring, Prometheus
-metrics at /metrics and /healthz on one address (default 127.0.0.1:8080).
+as a grid of face crops with the files they are in), the results view at /results (a file's
+photo or keyframes with their face boxes, aligned face crops, captions and each face's
+nearest stored faces), asynqmon at /monitoring, Prometheus metrics at /metrics and /healthz
+on one address (default 127.0.0.1:8080).
 
 An address other machines can reach needs credentials: MEDIAFLEET_DASHBOARD_TOKEN (send
 "Authorization: Bearer <token>", or log in from a browser with any user name and the token as
@@ -65,7 +69,8 @@ credentials, every route but /healthz asks for them. --read-only turns off every
 			}
 			defer st.Close()
 			h, err := dashboard.New(dashboard.Options{Redis: opt, Prefix: cfg.QueuePrefix, Credentials: creds,
-				ReadOnly: d.ReadOnly, WindowMinutes: window, Log: a.log, People: st})
+				ReadOnly: d.ReadOnly, WindowMinutes: window, Log: a.log, People: st,
+				Results: st, FacesVersion: inference.FacesVersion(cfg)})
 			if err != nil {
 				return err
 			}
@@ -74,9 +79,14 @@ credentials, every route but /healthz asks for them. --read-only turns off every
 			if err != nil {
 				return err
 			}
+			if err := dashboard.CheckBound(ln.Addr(), creds); err != nil {
+				ln.Close()
+				return err
+			}
 			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 			a.log.Info().Str("url", "http://"+ln.Addr().String()+"/").Bool("auth", creds.Configured()).
-				Bool("read_only", d.ReadOnly).Msg("dashboard listening")
+				Bool("read_only", d.ReadOnly).Str("redis", redact.URL(cfg.RedisURL)).Str("store", redact.URL(cfg.StorePath())).
+				Msg("dashboard listening")
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

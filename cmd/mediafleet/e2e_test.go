@@ -18,6 +18,8 @@ type enqueueSummary struct {
 	Assets         int            `json:"assets"`
 	Enqueued       int            `json:"enqueued"`
 	AlreadyQueued  int            `json:"already_queued"`
+	Failed         int            `json:"failed"`
+	FailedKinds    map[string]int `json:"failed_kinds"`
 	AlreadyDone    int            `json:"already_done"`
 	Skipped        int            `json:"skipped"`
 	SkippedReasons map[string]int `json:"skipped_reasons"`
@@ -90,7 +92,8 @@ func TestLibraryEndToEnd(t *testing.T) {
 	e.json(&again, "enqueue", "--catalog", "dir:"+e.lib)
 	require.Zero(t, again.Enqueued)
 	require.Equal(t, 3, again.AlreadyDone)
-	require.Equal(t, 1, again.AlreadyQueued, "the archived corrupt video keeps its task id")
+	require.Zero(t, again.AlreadyQueued)
+	require.Equal(t, 1, again.Failed, "the archived corrupt video keeps its task id and counts as failed")
 
 	var st struct {
 		Queues []struct {

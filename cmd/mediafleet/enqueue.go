@@ -64,7 +64,9 @@ again over an unchanged catalog adds nothing.`,
 
 			var sender enqueuer.Sender
 			if !dryRun {
-				rdb, err := redisconn.OpenRedis(ctx, cfg.RedisURL)
+				rdb, err := redisconn.WaitRedis(ctx, cfg.RedisURL, cfg.Enqueue.RedisWait, func(err error) {
+					a.log.Warn().Err(err).Dur("wait", cfg.Enqueue.RedisWait).Msg("waiting for Redis")
+				})
 				if err != nil {
 					return err
 				}
@@ -74,7 +76,7 @@ again over an unchanged catalog adds nothing.`,
 			versions, unavailable := inference.Versions(cfg)
 			opts := enqueuer.Options{Kinds: ks, Versions: versions, Unavailable: unavailable,
 				Task: taskOptions(cfg), All: all, DryRun: dryRun, Workers: workers, Log: a.log,
-				MaxPending: cfg.Enqueue.MaxPending, Fanout: cfg.Keyframes.MaxFrames}
+				MaxPending: cfg.Enqueue.MaxPending, Fanout: cfg.Keyframes.MaxFrames, RedisWait: cfg.Enqueue.RedisWait}
 			if !asJSN && isTerminal(os.Stderr) {
 				opts.Progress = newProgress(os.Stderr)
 			}

@@ -69,3 +69,39 @@ func TestFaceCropsSaved(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, image.Rect(0, 0, 112, 112), img.Bounds())
 }
+
+// TestChangedFaceSettingReenqueues: through the real store, after the faces of a library are
+// stored, enqueue plans nothing again, nor after a change that only affects speed (threads,
+// batching); a changed detection setting (min_face_px) plans every photo's faces again, and
+// once a worker with that setting has stored them, nothing is planned under it.
+func TestChangedFaceSettingReenqueues(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.addSample("astronaut.png", "astronaut.png")
+	e.addSample("messi5.jpg", "messi5.jpg")
+	enqueue := func(args ...string) enqueueSummary {
+		var s enqueueSummary
+		e.json(&s, append(args, "enqueue", "--catalog", "dir:"+e.lib, "--kinds", "faces")...)
+		return s
+	}
+	s := enqueue()
+	require.Equal(t, 2, s.Enqueued)
+	e.must("worker", "--until-empty", "--queues", "faces=1")
+	s = enqueue()
+	require.Zero(t, s.Enqueued, "unchanged settings plan nothing")
+	require.Equal(t, 2, s.AlreadyDone)
+
+	speed := writeConfig(t, "faces: {threads: 2, batch_max: 4, batch_wait: 1ms}\n")
+	s = enqueue("--config", speed)
+	require.Zero(t, s.Enqueued, "threads and batching change no result")
+	require.Equal(t, 2, s.AlreadyDone)
+
+	changed := writeConfig(t, "faces: {min_face_px: 96}\n")
+	s = enqueue("--config", changed)
+	require.Equal(t, 2, s.Enqueued, "a changed detection setting plans every photo's faces again")
+	require.Zero(t, s.AlreadyDone)
+	e.must("--config", changed, "worker", "--until-empty", "--queues", "faces=1")
+	s = enqueue("--config", changed)
+	require.Zero(t, s.Enqueued)
+	require.Equal(t, 2, s.AlreadyDone)
+}

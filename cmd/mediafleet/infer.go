@@ -29,7 +29,7 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 		if err != nil {
 			return nil, nil, fmt.Errorf("queue faces: %w", err)
 		}
-		h := &worker.FacesHandler{Faces: fr.pipeline, Store: st, Roots: roots, OnRejected: m.ObserveRejected}
+		h := &worker.FacesHandler{Faces: fr.pipeline, Store: st, Roots: roots, DataDir: cfg.DataDir, OnRejected: m.ObserveRejected}
 		if cfg.Faces.SaveCrops {
 			h.CropDir = filepath.Join(cfg.DataDir, "faces")
 		}
@@ -64,7 +64,7 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 			a.log.Info().Str("backend", c.Name()).Str("status", info.Status).Strs("models", info.Models).
 				Str("device", info.Device).Bool("model_available", info.ModelAvailable).Msg("caption backend found")
 		}
-		h := &worker.CaptionsHandler{Captioner: c, Store: st, Roots: roots}
+		h := &worker.CaptionsHandler{Captioner: c, Store: st, Roots: roots, DataDir: cfg.DataDir}
 		return worker.Adapt(h.Handle), nil, nil
 	}
 	return nil, nil, fmt.Errorf("no handler for queue %s", kind)

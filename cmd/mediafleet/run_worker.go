@@ -12,6 +12,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/gpu"
+	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker/registry"
 )
@@ -48,6 +49,7 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 	}
 
 	reg, base := w.reg, w.info
+	base.Store = redact.URL(cfg.StorePath())
 	snapshot := func() registry.WorkerInfo {
 		info := base
 		inFlight, stopped := w.fleet.InFlight(), w.fleet.Stopped()

@@ -5,12 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
 	"github.com/mediafleet/mediafleet/catalog"
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/internal/queuectl"
+	"github.com/mediafleet/mediafleet/internal/redisconn"
 )
 
 func (a *app) showCmd() *cobra.Command {
@@ -25,14 +30,24 @@ func (a *app) showCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			v, err := lookupAsset(cmd.Context(), st, cfg.PathMap, args[0])
-			if err != nil {
+			paths := candidates(cfg.PathMap, args[0])
+			v, err := lookupAsset(cmd.Context(), st, paths)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			if asJSON {
-				return printJSON(v)
+			failed := failuresOf(cmd.Context(), cfg, paths)
+			switch {
+			case v == nil && len(failed) == 0:
+				return fmt.Errorf("%s is not in the store: enqueue its catalog and run a worker first", args[0])
+			case asJSON:
+				return printJSON(showResult{AssetView: v, Path: shownPath(v, args[0]), Archived: failed})
+			case v == nil:
+				return fmt.Errorf("%s is not in the store: its tasks failed and were archived\n%s", args[0], failureLines(failed))
 			}
 			printAsset(v)
+			if len(failed) > 0 {
+				fmt.Print(failureLines(failed))
+			}
 			return nil
 		},
 	}
@@ -54,16 +69,29 @@ func (a *app) loadStore(cmd *cobra.Command) (*configs.Config, store.Store, error
 	return cfg, st, nil
 }
 
-// lookupAsset finds a file in the store by the path given, its absolute form, or its mapped form.
-func lookupAsset(ctx context.Context, st store.Store, rules []string, path string) (*store.AssetView, error) {
-	candidates := []string{path}
+// showResult is `show --json`: the stored results (absent when there are none) and the
+// archived tasks of the file, each with its reason.
+type showResult struct {
+	*store.AssetView
+	Path     string             `json:"path"`
+	Archived []queuectl.Failure `json:"archived,omitempty"`
+}
+
+// candidates are the forms of a path the store may know it by: as given, absolute, mapped.
+func candidates(rules []string, path string) []string {
+	out := []string{path}
 	if abs, err := filepath.Abs(path); err == nil {
-		candidates = append(candidates, abs)
+		out = append(out, abs)
 	}
 	if pm, err := catalog.ParsePathMap(rules); err == nil {
-		candidates = append(candidates, pm.Apply(path))
+		out = append(out, pm.Apply(path))
 	}
-	for _, p := range candidates {
+	return out
+}
+
+// lookupAsset finds a file in the store by the first of paths it knows, or store.ErrNotFound.
+func lookupAsset(ctx context.Context, st store.Store, paths []string) (*store.AssetView, error) {
+	for _, p := range paths {
 		v, err := st.Show(ctx, p)
 		if err == nil {
 			return v, nil
@@ -72,7 +100,41 @@ func lookupAsset(ctx context.Context, st store.Store, rules []string, path strin
 			return nil, err
 		}
 	}
-	return nil, fmt.Errorf("%s is not in the store: enqueue its catalog and run a worker first", path)
+	return nil, store.ErrNotFound
+}
+
+// failuresOf lists the archived tasks of the file; none when Redis cannot be reached (show
+// then tells what the store holds, as before).
+func failuresOf(ctx context.Context, cfg *configs.Config, paths []string) []queuectl.Failure {
+	if redisconn.CheckRedis(ctx, cfg.RedisURL) != nil {
+		return nil
+	}
+	opt, err := redisconn.ParseRedisURL(cfg.RedisURL)
+	if err != nil {
+		return nil
+	}
+	insp := asynq.NewInspector(opt)
+	defer insp.Close()
+	failed, _ := queuectl.New(insp, cfg.QueuePrefix).FailuresOf(ctx, paths...)
+	return failed
+}
+
+// failureLines prints each archived task with its reason and how to run it again.
+func failureLines(failed []queuectl.Failure) string {
+	var b strings.Builder
+	kinds := map[string]bool{}
+	for _, f := range failed {
+		what := f.Kind
+		if f.Frame > 0 {
+			what += fmt.Sprintf(" of frame %d", f.Frame)
+		}
+		fmt.Fprintf(&b, "  %s failed (%s): %s\n", what, f.FailedAt.Local().Format(time.DateTime), f.Reason)
+		kinds[f.Kind] = true
+	}
+	for k := range kinds {
+		fmt.Fprintf(&b, "  after fixing the cause, `mediafleet queues retry-archived %s` runs it again\n", k)
+	}
+	return b.String()
 }
 
 func printAsset(v *store.AssetView) {
@@ -96,4 +158,12 @@ func printAsset(v *store.AssetView) {
 	for _, c := range v.Captions {
 		fmt.Printf("  caption frame %d (%s): %s\n", c.Frame, c.Model, c.Text)
 	}
+}
+
+// shownPath is the stored path of the file when the store knows it, else the path given.
+func shownPath(v *store.AssetView, given string) string {
+	if v != nil {
+		return v.Path
+	}
+	return given
 }

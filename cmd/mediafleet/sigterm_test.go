@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mediafleet/mediafleet/internal/testenv"
 )
 
 // TestSIGTERMLosesNothing stops a worker with SIGTERM while a task runs: the worker exits 0,
@@ -75,4 +77,26 @@ func TestSIGTERMLosesNothing(t *testing.T) {
 		e.json(&d, "show", v)
 		require.NotEmpty(t, d.Keyframes, v)
 	}
+}
+
+// TestSIGTERMFinishesTasksWithinGrace stops a worker with SIGTERM while four long captions
+// tasks run and the grace is longer than they need: the worker takes nothing new, lets the four
+// finish and store their captions, and exits 0; the rest stay queued for the next worker, and
+// in the end every photo is captioned exactly once.
+func TestSIGTERMFinishesTasksWithinGrace(t *testing.T) {
+	t.Parallel()
+	b := newFaultBed(t, testenv.StartRedis(t).URL(), 12)
+	b.vlm.delay = 3 * time.Second
+	require.Equal(t, b.n, b.enqueue())
+	w := b.worker("MEDIAFLEET_SHUTDOWN_GRACE=1m")
+	require.Eventually(t, func() bool { return b.vlm.active.Load() == 4 }, 60*time.Second, 10*time.Millisecond,
+		"four captions run at once")
+	before, _ := b.captions()
+	require.NoError(t, w.stop(t, 2*time.Minute), "a worker stopped by SIGTERM exits 0")
+	after, _ := b.captions()
+	require.Equal(t, before+4, after, "the four tasks running at SIGTERM finished within the grace and were stored")
+	require.NotContains(t, w.Log(), "task interrupted", "none was cut short")
+
+	b.must("--config", b.config, "worker", "--until-empty", "--queues", "captions=4")
+	b.waitAllDone(time.Minute, w)
 }

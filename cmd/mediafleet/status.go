@@ -11,6 +11,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/internal/queuectl"
+	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/worker/stats"
 )
@@ -45,8 +46,9 @@ func (a *app) statusCmd() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return printJSON(map[string]any{"queues": rows, "window_minutes": minutes})
+				return printJSON(map[string]any{"redis": redact.URL(cfg.RedisURL), "queues": rows, "window_minutes": minutes})
 			}
+			fmt.Printf("Redis %s\n", redact.URL(cfg.RedisURL))
 			w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(w, "QUEUE\tPENDING\tACTIVE\tSCHEDULED\tRETRY\tARCHIVED\tCOMPLETED\tPROCESSED\tFAILED\tPER MIN\tETA\t")
 			for _, r := range rows {

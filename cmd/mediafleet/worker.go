@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -16,6 +17,7 @@ import (
 	"github.com/mediafleet/mediafleet/inference/captions"
 	"github.com/mediafleet/mediafleet/inference/faces"
 	"github.com/mediafleet/mediafleet/inference/keyframes"
+	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/redisfull"
 	"github.com/mediafleet/mediafleet/tasks"
@@ -119,6 +121,8 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		return fail(err)
 	}
 	w.closers = append(w.closers, func() { st.Close() })
+	a.log.Info().Str("redis", redact.URL(cfg.RedisURL)).Str("store", redact.URL(cfg.StorePath())).
+		Str("data_dir", cfg.DataDir).Msg("worker connected")
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fail(fmt.Errorf("data_dir %s: %w", cfg.DataDir, err))
 	}
@@ -143,6 +147,9 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 
 	versions, _ := inference.Versions(cfg)
 	roots := worker.Roots(cfg.MediaRoots)
+	if len(roots) == 0 {
+		a.log.Warn().Msg("no media_roots set: this worker reads any file a task names, wherever a symbolic link points; set MEDIAFLEET_MEDIA_ROOTS (or media_roots) to the folders of the library")
+	}
 	var specs []worker.QueueSpec
 	for _, name := range cfg.QueueNames() {
 		kind, _ := tasks.ParseKind(name)
@@ -184,7 +191,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		Redis: opt, Prefix: cfg.QueuePrefix, Queues: specs, ShutdownGrace: cfg.Worker.ShutdownGrace,
 		Retry:     worker.RetryPolicy{Base: cfg.Worker.RetryBaseDelay, Max: cfg.Worker.RetryMaxDelay},
 		Permanent: []worker.Classifier{keyframes.IsPermanent, faces.IsPermanent, captions.IsPermanent, store.IsPermanent},
-		Log:       a.log, Stats: stats.New(rdb, nil), Observe: w.metrics.Observe, Tracker: w.reg.Tasks(w.info.ID),
+		Log:       a.log, Stats: stats.NewBuffered(rdb, nil, time.Second), Observe: w.metrics.Observe, Tracker: w.reg.Tasks(w.info.ID),
 	})
 	if err != nil {
 		return fail(err)

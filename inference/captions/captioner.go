@@ -65,10 +65,11 @@ const (
 	BackendVLMCaption = "vlmcaption"
 )
 
-// Defaults applied by Config.withDefaults to zero fields.
+// Defaults applied by Config.withDefaults to zero fields. They are mediafleet's only caption
+// defaults: configs' default.yaml leaves these settings empty.
 const (
-	DefaultPrompt    = "Describe this photo in one or two sentences."
-	DefaultMaxTokens = 256
+	DefaultPrompt    = "Describe this photo in one sentence."
+	DefaultMaxTokens = 128
 	DefaultMaxEdge   = 1280
 	DefaultRetryEdge = 960
 	DefaultTimeout   = 2 * time.Minute

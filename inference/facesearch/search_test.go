@@ -11,14 +11,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/catalog/store/storetest"
-	"github.com/mediafleet/mediafleet/inference/faces"
 	"github.com/mediafleet/mediafleet/inference/facesearch"
-	"github.com/mediafleet/mediafleet/inference/ort"
+	"github.com/mediafleet/mediafleet/internal/facestest"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 )
 
@@ -105,12 +103,7 @@ func angle(t *testing.T, m facesearch.Match) float64 {
 func TestSimilarWithRealFaces(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	rt, err := ort.Open(ort.Config{LibraryPath: testenv.ORTLib(t)}, zerolog.Nop())
-	require.NoError(t, err)
-	t.Cleanup(func() { rt.Close() })
-	p, err := faces.New(rt, faces.DefaultConfig(testenv.ModelsDir(t)), zerolog.Nop())
-	require.NoError(t, err)
-	t.Cleanup(func() { p.Close() })
+	p := facestest.Pipeline(t)
 	version := p.ModelVersion()
 	st := storetest.SQLite(t)
 	dir := t.TempDir()

@@ -86,6 +86,7 @@ func TestBadInput(t *testing.T) {
 				require.ErrorIs(t, err, tc.kind)
 			}
 			requireNoScratch(t, out)
+			require.NoDirExists(t, out, "a failed run leaves no empty frames folder")
 		})
 	}
 }

@@ -2,6 +2,8 @@ package keyframes
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -24,6 +26,9 @@ type Result struct {
 	// Warnings are ffmpeg's complaints about a file it still decoded (a truncated file, a
 	// corrupt packet), trimmed; empty for a clean file.
 	Warnings []string
+	// Damaged is true when ffmpeg reported errors decoding part of the file: Frames are what
+	// decoded of the rest.
+	Damaged bool
 }
 
 // Frame is one written frame.
@@ -51,7 +56,7 @@ type Frame struct {
 // missing or the settings are invalid; a file that is not there (fs.ErrNotExist) or cannot be
 // read or written is neither, so a retry may succeed. A truncated file that still decodes
 // gives the frames it has, with ffmpeg's complaints in Result.Warnings.
-func (e Extractor) Extract(ctx context.Context, path, outDir string) (*Result, error) {
+func (e Extractor) Extract(ctx context.Context, path, outDir string) (res *Result, err error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
@@ -69,8 +74,18 @@ func (e Extractor) Extract(ctx context.Context, path, outDir string) (*Result, e
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 
+	_, statErr := os.Stat(outDir)
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, &Error{Path: path, Problem: "cannot create the frames folder " + outDir, Err: err}
+	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		defer func() {
+			if err != nil {
+				// A failed run leaves no empty folder of its own behind; Remove refuses a
+				// folder with anything in it (another run's scratch or frames).
+				_ = os.Remove(outDir)
+			}
+		}()
 	}
 	sweepScratch(outDir, 2*s.timeout, e.Logger)
 	scratch, err := os.MkdirTemp(outDir, scratchPrefix+"*")
@@ -87,10 +102,11 @@ func (e Extractor) Extract(ctx context.Context, path, outDir string) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Video: video}
+	res = &Result{Video: video}
 	frames := timed(log, video.Duration)
 	res.Keyframes = len(frames)
 	warnings := log.complaints()
+	damaged := len(log.errs) > 0
 
 	if s.fallbackInterval > 0 && tooSparse(len(frames), video.Duration, s.fallbackInterval) {
 		if err := clearDir(scratch); err != nil {
@@ -105,6 +121,7 @@ func (e Extractor) Extract(ctx context.Context, path, outDir string) (*Result, e
 		}
 		frames = timed(log, video.Duration)
 		res.Fallback = true
+		damaged = damaged || len(log.errs) > 0
 		for _, w := range log.complaints() {
 			if !slices.Contains(warnings, w) {
 				warnings = append(warnings, w)
@@ -128,6 +145,7 @@ func (e Extractor) Extract(ctx context.Context, path, outDir string) (*Result, e
 		return nil, &Error{Path: path, Problem: "cannot move the frames into " + outDir, Err: err}
 	}
 	res.Warnings = warnings
+	res.Damaged = damaged
 	if len(warnings) > 0 {
 		e.Logger.Warn().Str("path", path).Strs("ffmpeg", warnings).Int("frames", len(res.Frames)).
 			Msg("keyframes: ffmpeg complained about the file but decoded frames")

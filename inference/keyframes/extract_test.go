@@ -266,7 +266,8 @@ func TestExtractTruncatedFileGivesWhatDecodes(t *testing.T) {
 }
 
 // TestExtractRotatedVideoIsUpright uses Megamind's first 5 s in an MP4 that asks players to
-// turn it 90 degrees, as phones record portrait video: frames come out turned, 528x720.
+// turn it 90 degrees, as phones record portrait video: frames come out turned, 528x720, and
+// the video's size is its display size, 528x720, not the coded 720x528.
 func TestExtractRotatedVideoIsUpright(t *testing.T) {
 	t.Parallel()
 	rotated := filepath.Join(t.TempDir(), "portrait.mp4")
@@ -279,8 +280,11 @@ func TestExtractRotatedVideoIsUpright(t *testing.T) {
 	res, err := extractor(t).Extract(context.Background(), rotated, dir)
 	require.NoError(t, err)
 	checkResult(t, res, dir)
-	require.Equal(t, 720, res.Video.Width, "the coded size")
-	require.Equal(t, 528, res.Video.Height, "the coded size")
+	require.Equal(t, 528, res.Video.Width, "the display size, as the frames are")
+	require.Equal(t, 720, res.Video.Height, "the display size, as the frames are")
+	v, err := keyframes.Probe(context.Background(), tool(t, "ffprobe"), rotated)
+	require.NoError(t, err)
+	require.Equal(t, [2]int{528, 720}, [2]int{v.Width, v.Height}, "ffprobe's figures agree")
 	for _, f := range res.Frames {
 		require.Equal(t, 528, f.Width)
 		require.Equal(t, 720, f.Height)

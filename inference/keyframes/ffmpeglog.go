@@ -22,6 +22,7 @@ type ffLog struct {
 	duration float64 // seconds, -1 when unknown
 	streams  map[int]streamLine
 	mapped   int // input stream index that ffmpeg decodes, -1 when not said
+	last     int // the input video stream described last, whose side data follows, -1 before one
 	tbNum    int64
 	tbDen    int64
 	frames   []shownFrame
@@ -50,6 +51,7 @@ type streamLine struct {
 	codec         string
 	width, height int
 	fps           float64
+	turned        bool // shown turned a quarter (display matrix of 90 or 270 degrees)
 }
 
 // shownFrame is one showinfo line: a frame that went to the encoder.
@@ -62,7 +64,7 @@ type shownFrame struct {
 }
 
 func newFFLog(strip ...string) *ffLog {
-	return &ffLog{strip: strip, duration: -1, streams: map[int]streamLine{}, mapped: -1}
+	return &ffLog{strip: strip, duration: -1, streams: map[int]streamLine{}, mapped: -1, last: -1}
 }
 
 // Write takes log bytes; it never fails.
@@ -106,6 +108,7 @@ var (
 	reStream  = regexp.MustCompile(`^Stream #0:(\d+)\S*: Video: ([A-Za-z0-9_]+)`)
 	reSize    = regexp.MustCompile(`, (\d+)x(\d+)`)
 	reFPS     = regexp.MustCompile(`, ([0-9.]+)(k?) fps`)
+	reRotate  = regexp.MustCompile(`^displaymatrix: rotation of (-?[0-9.]+) degrees`)
 	reMap     = regexp.MustCompile(`^Stream #0:(\d+) -> #\d+:\d+`)
 	reTB      = regexp.MustCompile(`^config in time_base: (\d+)/(\d+)`)
 	reShow    = regexp.MustCompile(`^n:\s*\d+\s+pts:\s*(\S+)\s+pts_time:(\S+).*\bs:(\d+)x(\d+)\b`)
@@ -191,6 +194,12 @@ func (l *ffLog) describe(s string) {
 				}
 			}
 			l.streams[idx] = st
+			l.last = idx
+		} else if m := reRotate.FindStringSubmatch(s); m != nil && l.last >= 0 {
+			st := l.streams[l.last]
+			deg, _ := strconv.ParseFloat(m[1], 64)
+			st.turned = quarterTurn(deg)
+			l.streams[l.last] = st
 		}
 	case secMapping:
 		if m := reMap.FindStringSubmatch(s); m != nil && l.mapped < 0 {
@@ -251,5 +260,8 @@ func (l *ffLog) video() (VideoInfo, bool) {
 	}
 	st, found := l.streams[idx]
 	v := VideoInfo{Duration: max(l.duration, 0), FPS: st.fps, Width: st.width, Height: st.height, Codec: st.codec, Format: l.format}
+	if st.turned {
+		v.Width, v.Height = v.Height, v.Width
+	}
 	return v, found && st.codec != "" && st.width > 0 && st.height > 0
 }

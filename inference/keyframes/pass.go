@@ -29,7 +29,10 @@ func ffmpegArgs(s settings, kind passKind, input, scratch string, interval time.
 	// in AVI) stamps each keyframe, when the frames in between are skipped, with the time of
 	// the next keyframe: seconds off. With it the times match a full decode's.
 	args := append([]string{"-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info"}, inputOptions()...)
-	args = append(args, "-fflags", "+genpts")
+	// -max_error_rate 1: a video whose first seconds are damaged would otherwise make ffmpeg
+	// give up (exit 69) on the share of frames that failed, though the rest decodes; Extract
+	// keeps what decodes and fails only when nothing does.
+	args = append(args, "-max_error_rate", "1", "-fflags", "+genpts")
 	var sel string
 	spacing := seconds(s.minSpacing)
 	if kind == keyframePass {

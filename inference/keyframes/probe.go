@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,8 +16,9 @@ type VideoInfo struct {
 	Duration float64
 	// FPS is the average frame rate, 0 when unknown.
 	FPS float64
-	// Width and Height are the stream's coded size, before any rotation the file asks for;
-	// frames are written upright, so their sizes may be these two swapped.
+	// Width and Height are the size the video is shown at: the stream's coded size, swapped
+	// when the file asks players to turn it a quarter (phones' portrait videos), as its
+	// frames are written.
 	Width, Height int
 	// Codec is ffmpeg's name for the video codec: "h264", "hevc", "mpeg4", ...
 	Codec string
@@ -60,7 +62,13 @@ type probeJSON struct {
 		AvgFrameRate string `json:"avg_frame_rate"`
 		RFrameRate   string `json:"r_frame_rate"`
 		Duration     string `json:"duration"`
-		Disposition  struct {
+		SideData     []struct {
+			Rotation float64 `json:"rotation"`
+		} `json:"side_data_list"`
+		Tags struct {
+			Rotate string `json:"rotate"`
+		} `json:"tags"`
+		Disposition struct {
 			AttachedPic     int `json:"attached_pic"`
 			TimedThumbnails int `json:"timed_thumbnails"`
 		} `json:"disposition"`
@@ -96,6 +104,15 @@ func parseProbe(out []byte, path string) (VideoInfo, error) {
 		}
 		if v.Duration == 0 {
 			v.Duration = parseSeconds(s.Duration)
+		}
+		turn := parseSeconds(s.Tags.Rotate)
+		for _, sd := range s.SideData {
+			if sd.Rotation != 0 {
+				turn = sd.Rotation
+			}
+		}
+		if quarterTurn(turn) {
+			v.Width, v.Height = v.Height, v.Width
 		}
 		if v.FPS == 0 {
 			v.FPS = parseRate(s.RFrameRate)
@@ -146,4 +163,11 @@ func withPath(err error, path string) error {
 		e.Path = path
 	}
 	return err
+}
+
+// quarterTurn reports whether a rotation in degrees (any sign, any number of turns) leaves
+// the picture on its side: 90 or 270 degrees.
+func quarterTurn(deg float64) bool {
+	q := int(math.Round(deg/90)) % 4
+	return q == 1 || q == -1 || q == 3 || q == -3
 }

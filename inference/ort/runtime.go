@@ -98,6 +98,13 @@ func Open(cfg Config, log zerolog.Logger) (*Runtime, error) {
 		}
 	} else {
 		onnx.SetSharedLibraryPath(abs)
+		// The bundled builds start a telemetry client when the environment is created, whatever
+		// DisableTelemetry says afterwards: it leaves mat-debug-<pid>.log and .ses in the temp
+		// folder of every process and a database under ~/.cache/Microsoft. This variable, read
+		// at that moment, keeps it from starting.
+		if _, set := os.LookupEnv("ORT_DISABLE_TELEMETRY"); !set {
+			_ = os.Setenv("ORT_DISABLE_TELEMETRY", "1")
+		}
 		if err := onnx.InitializeEnvironment(); err != nil {
 			return nil, fmt.Errorf("loading ONNX Runtime library %s: %w", abs, err)
 		}

@@ -11,7 +11,7 @@ import (
 
 // Answers of the enqueue script, one per task.
 const (
-	// Taken: a task with that id is already in the queue (in any state); nothing was written,
+	// Taken: a task with that id is already in the queue (waiting, running or retrying); nothing was written,
 	// as asynq's own enqueue script does (asynq.ErrTaskIDConflict).
 	Taken int64 = 0
 	// Added: the task is pending.
@@ -20,6 +20,8 @@ const (
 	Full int64 = -1
 	// NoRoom: a keyframes task would overfill the queues it feeds (Limit.Fanout, Limit.Room).
 	NoRoom int64 = -2
+	// Archived: the task with that id was archived (it failed for good); nothing was written.
+	Archived int64 = -3
 )
 
 // Limit bounds what one enqueue script call adds. The zero Limit bounds nothing.
@@ -38,7 +40,8 @@ type Limit struct {
 // enqueueScript writes what asynq v0.26.0's enqueue script (internal/rdb enqueueCmd) writes
 // for each new pending task, for many tasks of one queue in one call: the task hash
 // asynq:{q}:t:<id> with msg, state "pending" and pending_since, and the id pushed on
-// asynq:{q}:pending; an id that is taken is answered 0 and left alone, as asynq's script does.
+// asynq:{q}:pending; an id that is taken is answered 0 and left alone, as asynq's script does
+// (-3 when the task holding it is archived, whose state field asynq sets to "archived").
 // One call per queue and batch, rather than one per task, halves Redis's work per task.
 //
 // With a bound (ARGV[2] above 0) a task goes in only while its queue's backlog (pending +
@@ -62,7 +65,11 @@ local out = {}
 for i = 5, #KEYS do
 	local a = 2 * i - 5
 	if redis.call("EXISTS", KEYS[i]) == 1 then
-		out[#out + 1] = 0
+		if redis.call("HGET", KEYS[i], "state") == "archived" then
+			out[#out + 1] = -3
+		else
+			out[#out + 1] = 0
+		end
 	elseif bound > 0 and backlog >= bound then
 		out[#out + 1] = -1
 	elseif bound > 0 and fanout > 0 and (backlog + active + 1) * fanout > room then
@@ -82,7 +89,7 @@ return out
 
 // Enqueue adds to pipe one call of the enqueue script for msgs, which must all be of queue,
 // under limit l, stamped pending since now. The command's Int64Slice holds one answer per
-// message (Added, Taken, Full or NoRoom), once the pipeline has run. It uses EVALSHA: when the
+// message (Added, Taken, Archived, Full or NoRoom), once the pipeline has run. It uses EVALSHA: when the
 // pipeline fails with an error matching IsNoScript, Load the script and run it again.
 // The queue must already be in QueuesKey (Publish) for the Inspector to list it.
 func Enqueue(ctx context.Context, pipe redis.Scripter, queue string, msgs []Message, l Limit, now time.Time) *redis.Cmd {

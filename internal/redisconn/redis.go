@@ -4,25 +4,29 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-
 	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/mediafleet/mediafleet/internal/redact"
 )
 
 // ParseRedisURL turns redis_url into asynq's connection options. It accepts redis://,
-// rediss://, redis-socket://, redis-sentinel://[:password@]host:port[,host:port]?master=NAME and
+// rediss://, redis-socket://, redis-sentinel:// (see [SentinelScheme]) and
 // redis-cluster://[:password@]host:port[,host:port].
 func ParseRedisURL(raw string) (asynq.RedisConnOpt, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("redis_url is empty: set MEDIAFLEET_REDIS_URL, e.g. redis://127.0.0.1:6379/0")
 	}
+	if strings.HasPrefix(raw, SentinelScheme) {
+		return parseSentinel(raw)
+	}
 	if rest, ok := strings.CutPrefix(raw, "redis-cluster://"); ok {
 		u, err := url.Parse("redis://" + rest)
 		if err != nil {
-			return nil, fmt.Errorf("redis_url %q: %v", raw, err)
+			return nil, fmt.Errorf("redis_url %s: %v", redact.URL(raw), redact.Error(err, raw))
 		}
 		opt := asynq.RedisClusterClientOpt{Addrs: strings.Split(u.Host, ",")}
 		if u.User != nil {
@@ -33,7 +37,7 @@ func ParseRedisURL(raw string) (asynq.RedisConnOpt, error) {
 	}
 	opt, err := asynq.ParseRedisURI(raw)
 	if err != nil {
-		return nil, fmt.Errorf("redis_url %q is not a Redis URL (%v): use redis://host:port/db, rediss://, redis-socket://, redis-sentinel:// or redis-cluster://", raw, err)
+		return nil, fmt.Errorf("redis_url %s is not a Redis URL (%v): use redis://host:port/db, rediss://, redis-socket://, redis-sentinel:// or redis-cluster://", redact.URL(raw), redact.Error(err, raw))
 	}
 	return opt, nil
 }
@@ -47,7 +51,7 @@ func RedisClient(raw string) (redis.UniversalClient, error) {
 	}
 	c, ok := opt.MakeRedisClient().(redis.UniversalClient)
 	if !ok {
-		return nil, fmt.Errorf("redis_url %q: unsupported client type", raw)
+		return nil, fmt.Errorf("redis_url %s: unsupported client type", redact.URL(raw))
 	}
 	return c, nil
 }
@@ -63,7 +67,7 @@ func OpenRedis(ctx context.Context, raw string) (redis.UniversalClient, error) {
 	defer cancel()
 	if err := c.Ping(pctx).Err(); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("Redis at %s does not answer (%v): start redis-server there or point MEDIAFLEET_REDIS_URL at a running one", redact(raw), err)
+		return nil, fmt.Errorf("Redis at %s does not answer (%v): start redis-server there or point MEDIAFLEET_REDIS_URL at a running one", redact.URL(raw), redact.Error(err, raw))
 	}
 	return c, nil
 }
@@ -75,15 +79,4 @@ func CheckRedis(ctx context.Context, raw string) error {
 		return err
 	}
 	return c.Close()
-}
-
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }

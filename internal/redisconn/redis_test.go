@@ -1,7 +1,6 @@
 package redisconn
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/hibiken/asynq"
@@ -24,5 +23,30 @@ func TestRedisURLForms(t *testing.T) {
 		_, err := ParseRedisURL(u)
 		require.Error(t, err, u)
 	}
-	require.True(t, strings.Contains(redact("redis://u:topsecret@h:1/0"), "xxxxx"))
+	for _, u := range []string{"redis://:topsecret@h:bad/0", "redis-cluster://:topsecret@n1:7000%zz", "rediss://:topsecret@[::1:6379/0"} {
+		_, err := ParseRedisURL(u)
+		require.Error(t, err, u)
+		require.NotContains(t, err.Error(), "topsecret", "a bad URL's error hides its password")
+	}
+}
+
+func TestSentinelURL(t *testing.T) {
+	opt, err := ParseRedisURL("redis-sentinel://:p%40ss@s1:26379,s2:26380,[::1]:26381/media/3?sentinel_password=sp")
+	require.NoError(t, err)
+	f, ok := opt.(asynq.RedisFailoverClientOpt)
+	require.True(t, ok)
+	require.Equal(t, asynq.RedisFailoverClientOpt{MasterName: "media", SentinelAddrs: []string{"s1:26379", "s2:26380", "[::1]:26381"},
+		Password: "p@ss", SentinelPassword: "sp", DB: 3}, f)
+
+	opt, err = ParseRedisURL("redis-sentinel://s1:26379?master=mymaster")
+	require.NoError(t, err)
+	require.Equal(t, asynq.RedisFailoverClientOpt{MasterName: "mymaster", SentinelAddrs: []string{"s1:26379"}}, opt)
+
+	for _, u := range []string{"redis-sentinel://s1:26379", "redis-sentinel://s1:26379/", "redis-sentinel://s1/m",
+		"redis-sentinel://s1:0/m", "redis-sentinel://:topsecret@s1:26379,/m", "redis-sentinel://s1:26379/m/x", "redis-sentinel://s1:26379/m/0/1"} {
+		_, err := ParseRedisURL(u)
+		require.Error(t, err, u)
+		require.NotContains(t, err.Error(), "topsecret")
+		require.Contains(t, err.Error(), "/master[/db]", "the error shows the form")
+	}
 }

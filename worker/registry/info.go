@@ -26,6 +26,9 @@ type WorkerInfo struct {
 	Queues []QueueInfo `json:"queues"`
 	// GPU is the pinned GPU with its latest telemetry, or nil for a CPU-only worker.
 	GPU *gpu.DeviceInfo `json:"gpu"`
+	// Store is where the worker writes results (a SQLite path or a PostgreSQL URL, password
+	// hidden), so a worker pointed at the wrong store stands out.
+	Store string `json:"store,omitempty"`
 	// LastSeen is the time of the latest heartbeat on the Redis clock, set by Publish.
 	LastSeen time.Time `json:"last_seen"`
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,9 +23,22 @@ type Clock func() time.Time
 type Counter struct {
 	rdb redis.UniversalClient
 	now Clock
+	// every, above 0, is how long Record keeps tallies before writing them (NewBuffered).
+	every time.Duration
+
+	mu      sync.Mutex
+	pending map[tally]int64
+	timer   *time.Timer
+	// err is the last background write's failure, answered by the next Record.
+	err error
 }
 
-// New returns a Counter over rdb; now may be nil for time.Now.
+// tally is one field of one minute's hash.
+type tally struct {
+	key, field string
+}
+
+// New returns a Counter over rdb that writes each Record at once; now may be nil for time.Now.
 func New(rdb redis.UniversalClient, now Clock) *Counter {
 	if now == nil {
 		now = time.Now
@@ -32,22 +46,87 @@ func New(rdb redis.UniversalClient, now Clock) *Counter {
 	return &Counter{rdb: rdb, now: now}
 }
 
+// NewBuffered returns a Counter that adds Records up in memory, each to the minute it was made
+// in, and writes them in one round trip at most every interval, instead of one per task: a
+// worker draining thousands of small tasks a second then spends its Redis round trips on the
+// tasks. Readers see a finished task at most interval late. Flush writes what is held; the
+// worker calls it when it stops.
+func NewBuffered(rdb redis.UniversalClient, now Clock, interval time.Duration) *Counter {
+	c := New(rdb, now)
+	c.every = interval
+	c.pending = map[tally]int64{}
+	return c
+}
+
 func key(queue string, minute int64) string {
 	return "mediafleet:stats:{" + queue + "}:" + strconv.FormatInt(minute, 10)
 }
 
 // Record adds one finished task (ok: succeeded; else failed) to the current minute of queue.
+// A buffered Counter answers the failure of its last background write, if any.
 func (c *Counter) Record(ctx context.Context, queue string, ok bool) error {
-	k := key(queue, c.now().Unix()/60)
-	field := "ok"
+	t := tally{key: key(queue, c.now().Unix()/60), field: "ok"}
 	if !ok {
-		field = "failed"
+		t.field = "failed"
 	}
-	p := c.rdb.TxPipeline()
-	p.HIncrBy(ctx, k, field, 1)
-	p.Expire(ctx, k, keep)
-	_, err := p.Exec(ctx)
+	if c.every <= 0 {
+		return c.write(ctx, map[tally]int64{t: 1})
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending[t]++
+	if c.timer == nil {
+		c.timer = time.AfterFunc(c.every, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), max(c.every, 5*time.Second))
+			defer cancel()
+			if err := c.Flush(ctx); err != nil {
+				c.mu.Lock()
+				c.err = err
+				c.mu.Unlock()
+			}
+		})
+	}
+	err := c.err
+	c.err = nil
 	return err
+}
+
+// Flush writes the tallies a buffered Counter holds; tallies that fail to go are kept for the
+// next write. It does nothing on a Counter from New.
+func (c *Counter) Flush(ctx context.Context) error {
+	c.mu.Lock()
+	held := c.pending
+	c.pending = map[tally]int64{}
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	c.mu.Unlock()
+	if len(held) == 0 {
+		return nil
+	}
+	err := c.write(ctx, held)
+	if err != nil {
+		c.mu.Lock()
+		for t, n := range held {
+			c.pending[t] += n
+		}
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// write adds counts to their minutes' hashes and renews the hashes' expiry, in one round trip.
+func (c *Counter) write(ctx context.Context, counts map[tally]int64) error {
+	p := c.rdb.TxPipeline()
+	for t, n := range counts {
+		p.HIncrBy(ctx, t.key, t.field, n)
+		p.Expire(ctx, t.key, keep)
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return fmt.Errorf("recording throughput: %w", err)
+	}
+	return nil
 }
 
 // Rate is the throughput of one queue over a window of whole minutes.

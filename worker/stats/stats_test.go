@@ -54,3 +54,40 @@ func TestRateAndETA(t *testing.T) {
 	require.True(t, ok)
 	require.Zero(t, eta)
 }
+
+// TestBufferedCounterWritesLater: a buffered Counter keeps tallies, each in the minute it was
+// made in, until Flush or its own timer writes them in one go; nothing is lost across the
+// minute boundary.
+func TestBufferedCounterWritesLater(t *testing.T) {
+	t.Parallel()
+	rdb := redisClient(t)
+	queue := testenv.Prefix(t) + ":faces"
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 12, 0, 30, 0, time.UTC)}
+	ctx := context.Background()
+
+	c := NewBuffered(rdb, clock.Now, time.Hour) // only Flush writes
+	for i := range 10 {
+		require.NoError(t, c.Record(ctx, queue, i != 0))
+	}
+	clock.Add(time.Minute)
+	require.NoError(t, c.Record(ctx, queue, true))
+	r, err := New(rdb, clock.Now).Rate(ctx, queue, 2)
+	require.NoError(t, err)
+	require.Zero(t, r.Succeeded+r.Failed, "a buffered Counter wrote before its time")
+	require.NoError(t, c.Flush(ctx))
+	r, err = New(rdb, clock.Now).Rate(ctx, queue, 2)
+	require.NoError(t, err)
+	require.EqualValues(t, 10, r.Succeeded)
+	require.EqualValues(t, 1, r.Failed)
+	at, err := rdb.HGetAll(ctx, key(queue, clock.Now().Unix()/60)).Result()
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"ok": "1"}, at, "the running minute holds only its own task")
+
+	// Without Flush, the timer writes them.
+	c = NewBuffered(rdb, clock.Now, 10*time.Millisecond)
+	require.NoError(t, c.Record(ctx, queue, true))
+	require.Eventually(t, func() bool {
+		r, err := New(rdb, clock.Now).Rate(ctx, queue, 2)
+		return err == nil && r.Succeeded == 11
+	}, 10*time.Second, 10*time.Millisecond)
+}

@@ -56,3 +56,35 @@ func testRecent(t *testing.T, s store.Store) {
 		require.Equal(t, want, gp, "match %q", match)
 	}
 }
+
+// testFacesStamp: the stamp of a model version changes with every faces result put or
+// replaced under it, and with nothing else.
+func testFacesStamp(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	stamp := func(version string) string {
+		t.Helper()
+		st, err := s.FacesStamp(ctx, version)
+		require.NoError(t, err)
+		return st
+	}
+	empty := stamp("fr-v1")
+	a := put(t, s, newAsset("/photos/a.jpg", "image"))
+	b := put(t, s, newAsset("/photos/b.jpg", "image"))
+	require.Equal(t, empty, stamp("fr-v1"), "an asset alone")
+	r := store.FacesResult{AssetKey: a.Key, ModelVersion: "fr-v1", Image: a.Path, Faces: newFaces(2, 4)}
+	require.NoError(t, s.PutFaces(ctx, r))
+	one := stamp("fr-v1")
+	require.NotEqual(t, empty, one)
+	require.Equal(t, one, stamp("fr-v1"), "reading changes nothing")
+
+	require.NoError(t, s.PutFaces(ctx, store.FacesResult{AssetKey: b.Key, ModelVersion: "fr-v2", Image: b.Path, Faces: newFaces(1, 4)}))
+	require.NoError(t, s.PutCaption(ctx, store.CaptionResult{AssetKey: a.Key, ModelVersion: "cap-v1", Text: "x"}))
+	require.Equal(t, one, stamp("fr-v1"), "another version's faces and captions")
+
+	r.Faces = newFaces(2, 4) // the same count, other faces
+	require.NoError(t, s.PutFaces(ctx, r))
+	two := stamp("fr-v1")
+	require.NotEqual(t, one, two, "a replaced result")
+	require.NoError(t, s.PutFaces(ctx, store.FacesResult{AssetKey: b.Key, ModelVersion: "fr-v1", Image: b.Path}))
+	require.NotEqual(t, two, stamp("fr-v1"), "a photo without faces")
+}

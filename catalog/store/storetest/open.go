@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/mediafleet/mediafleet/catalog/store"
+	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 )
 
@@ -32,14 +33,14 @@ func PostgresSpec(t testing.TB) string {
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
 		t.Fatalf("PostgreSQL at %s does not answer (%v): start PostgreSQL or set MEDIAFLEET_TEST_POSTGRES_URL",
-			redacted(base), err)
+			redact.URL(base), err)
 	}
 	defer conn.Close(ctx)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema %s in %s: %v", schema, redacted(base), err)
+		t.Fatalf("create schema %s in %s: %v", schema, redact.URL(base), err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -89,12 +90,4 @@ func SQLite(t testing.TB) store.Store {
 func Postgres(t testing.TB) store.Store {
 	t.Helper()
 	return OpenSpec(t, PostgresSpec(t))
-}
-
-func redacted(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "a URL that does not parse"
-	}
-	return u.Redacted()
 }

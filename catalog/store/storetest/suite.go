@@ -31,6 +31,7 @@ func RunSuite(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ShowNotFound", testShowNotFound},
 		{"ShowNewestKeyOfPath", testShowNewestKeyOfPath},
 		{"Recent", testRecent},
+		{"FacesStamp", testFacesStamp},
 		{"EachFaceRoundTrips", testEachFaceRoundTrips},
 		{"EachFaceStopsOnError", testEachFaceStopsOnError},
 		{"ConcurrentWriters", testConcurrentWriters},

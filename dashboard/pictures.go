@@ -1,0 +1,87 @@
+package dashboard
+
+import (
+	"net/http"
+	"sync"
+
+	"github.com/mediafleet/mediafleet/inference/facecrop"
+)
+
+// Limits of the pictures the people and results views keep.
+const (
+	// imagesKept is how many decoded photos they keep: a page asks for several faces of one
+	// photo at once.
+	imagesKept = 6
+	// cropCache is how many encoded crops and frames they keep.
+	cropCache = 512
+)
+
+// pictures decodes the photos and keyframes a page shows, once for concurrent requests, and
+// keeps the JPEGs cut from them.
+type pictures struct {
+	mu    sync.Mutex
+	crops map[string][]byte
+	order []string
+
+	imgMu  sync.Mutex
+	images []*decoded
+}
+
+// decoded is one photo, decoded once by whichever request came first.
+type decoded struct {
+	path string
+	once sync.Once
+	img  *facecrop.Image
+	err  error
+}
+
+// image returns the decoded photo at path, decoding it once for concurrent requests.
+func (pc *pictures) image(path string) (*facecrop.Image, error) {
+	pc.imgMu.Lock()
+	var d *decoded
+	for _, x := range pc.images {
+		if x.path == path {
+			d = x
+		}
+	}
+	if d == nil {
+		d = &decoded{path: path}
+		pc.images = append(pc.images, d)
+		if len(pc.images) > imagesKept {
+			pc.images = pc.images[1:]
+		}
+	}
+	pc.imgMu.Unlock()
+	d.once.Do(func() { d.img, d.err = facecrop.Open(path) })
+	return d.img, d.err
+}
+
+func (pc *pictures) cached(key string) []byte {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return pc.crops[key]
+}
+
+// remember keeps a JPEG, dropping the oldest past cropCache.
+func (pc *pictures) remember(key string, b []byte) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.crops == nil {
+		pc.crops = map[string][]byte{}
+	}
+	if _, ok := pc.crops[key]; ok {
+		return
+	}
+	pc.crops[key] = b
+	pc.order = append(pc.order, key)
+	if len(pc.order) > cropCache {
+		delete(pc.crops, pc.order[0])
+		pc.order = pc.order[1:]
+	}
+}
+
+func writeJPEG(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "private, max-age=600")
+	_, _ = w.Write(b)
+}
