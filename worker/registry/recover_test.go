@@ -67,7 +67,7 @@ func TestRecoverRequeuesOnlyDeadWorkersStaleTasks(t *testing.T) {
 	b.reg.Tasks(alive.ID).Started(ctx, q, "alive-task")
 	eventually(t, 5*time.Second, "dead entry expired", func() bool { _, ok := find(t, b.reg, dead.ID); return !ok })
 
-	got, err := b.reg.Recover(ctx, self.ID, timing)
+	got, err := b.reg.Recover(ctx, self.ID, timing, nil)
 	require.NoError(t, err)
 	require.Equal(t, []Recovered{{Worker: dead.ID, Queue: q, TaskID: "orphan"}}, got)
 	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "orphan"))
@@ -80,7 +80,7 @@ func TestRecoverRequeuesOnlyDeadWorkersStaleTasks(t *testing.T) {
 
 	// Its lease runs out (the server is gone after all): the next pass takes it and forgets the worker.
 	require.NoError(t, b.rdb.ZAdd(ctx, asynqwire.LeaseKey(q), redis.Z{Score: float64(time.Now().Unix()), Member: "held"}).Err())
-	got, err = b.reg.Recover(ctx, self.ID, timing)
+	got, err = b.reg.Recover(ctx, self.ID, timing, nil)
 	require.NoError(t, err)
 	require.Equal(t, []Recovered{{Worker: dead.ID, Queue: q, TaskID: "held"}}, got)
 	require.ErrorIs(t, b.rdb.ZScore(ctx, b.reg.index(), dead.ID).Err(), redis.Nil)
@@ -109,7 +109,7 @@ func TestRecoverOnePassAtATime(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			reg := New(b.rdb, b.prefix, zerolog.Nop())
-			got, err := reg.Recover(ctx, NewWorkerInfo("v").ID, DefaultTiming(5*time.Second, 20*time.Second))
+			got, err := reg.Recover(ctx, NewWorkerInfo("v").ID, DefaultTiming(5*time.Second, 20*time.Second), nil)
 			require.NoError(t, err)
 			mu.Lock()
 			total += len(got)
@@ -161,4 +161,26 @@ func TestRunFencedFencesBeforeTheEntryExpires(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the fence was never lifted")
 	}
+}
+
+// TestRecoverOwnTasksNoLongerRunning: a live worker's pass requeues the tasks recorded for it
+// that it no longer runs (their end was never written, Redis being away), and leaves the one it
+// still runs.
+func TestRecoverOwnTasksNoLongerRunning(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	q := b.prefix + ":captions"
+	self := NewWorkerInfo("v")
+	require.NoError(t, b.reg.Publish(ctx, self, time.Minute))
+	stale := time.Now().Add(3 * time.Second)
+	activate(t, b, q, "ended", stale)
+	activate(t, b, q, "running", stale)
+	b.reg.Tasks(self.ID).Started(ctx, q, "ended")
+	b.reg.Tasks(self.ID).Started(ctx, q, "running")
+	got, err := b.reg.Recover(ctx, self.ID, DefaultTiming(5*time.Second, 20*time.Second), func(id string) bool { return id == "running" })
+	require.NoError(t, err)
+	require.Equal(t, []Recovered{{Worker: self.ID, Queue: q, TaskID: "ended"}}, got)
+	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "ended"))
+	require.Equal(t, asynq.TaskStateActive, taskState(t, b, q, "running"))
 }
