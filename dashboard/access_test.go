@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mediafleet/mediafleet/catalog/store/storetest"
 	"github.com/mediafleet/mediafleet/dashboard"
 	"github.com/mediafleet/mediafleet/tasks"
 )
@@ -43,8 +44,11 @@ func TestDashboardCredentialsGuardEveryRoute(t *testing.T) {
 	t.Parallel()
 	b := newBed(t)
 	b.enqueue(tasks.Faces, 2)
-	srv, _ := b.serve(dashboard.Options{Credentials: dashboard.Credentials{Token: "tok-123", User: "ann", Password: "pw-456"}})
-	routes := []string{"/", "/monitoring/", "/monitoring/api/queues", "/metrics", "/api/fleet"}
+	st := storetest.SQLite(t)
+	srv, _ := b.serve(dashboard.Options{Credentials: dashboard.Credentials{Token: "tok-123", User: "ann", Password: "pw-456"},
+		People: st, Results: st})
+	routes := []string{"/", "/monitoring/", "/monitoring/api/queues", "/metrics", "/api/fleet", "/people", "/api/people",
+		"/results", "/results?q=x", "/api/results"}
 	for _, r := range routes {
 		for name, hdr := range map[string]map[string]string{
 			"none":           nil,

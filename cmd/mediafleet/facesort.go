@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/mediafleet/mediafleet/configs"
+	"github.com/mediafleet/mediafleet/gpu"
 	"github.com/mediafleet/mediafleet/inference"
 	"github.com/mediafleet/mediafleet/inference/faces"
 	"github.com/mediafleet/mediafleet/inference/ort"
@@ -25,11 +26,11 @@ func (f *openedFaces) close() { f.pipeline.Close(); f.rt.Close() }
 // saying why in one warning (or refusing with require_gpu). It logs one line with the build, the
 // execution provider and the CUDA and cuDNN libraries, and marks the queue as running on the CPU
 // when it does.
-func (a *app) openFaces(cfg *configs.Config, g *gpuSetup, onBatch func(int)) (*openedFaces, error) {
+func (a *app) openFaces(cfg *configs.Config, g *gpu.Setup, onBatch func(int)) (*openedFaces, error) {
 	req := ort.BuildRequest{CPULibrary: cfg.Faces.ORTLib, GPULibrary: cfg.Faces.ORTGPULib,
-		GPU: g.onGPU(cfg, "faces"), RequireGPU: cfg.Worker.RequireGPU}
+		GPU: g.OnGPU("faces"), RequireGPU: cfg.Worker.RequireGPU}
 	if g != nil {
-		req.Driver, req.CUDAVersion, req.CUDADevice = g.driver.Version, g.driver.CUDAVersion, g.ordinal
+		req.Driver, req.CUDAVersion, req.CUDADevice = g.Driver.Version, g.Driver.CUDAVersion, g.Ordinal
 	}
 	b, err := ort.ChooseBuild(req)
 	if err != nil {
@@ -48,7 +49,7 @@ func (a *app) openFaces(cfg *configs.Config, g *gpuSetup, onBatch func(int)) (*o
 	fc := inference.Faces(cfg)
 	fc.Batch.OnBatch = onBatch
 	if b.Name == ort.BuildGPU {
-		fc.CUDADevice, fc.RequireGPU = g.ordinal, cfg.Worker.RequireGPU
+		fc.CUDADevice, fc.RequireGPU = g.Ordinal, cfg.Worker.RequireGPU
 	}
 	var once sync.Once
 	f := &openedFaces{rt: rt, build: b}
@@ -64,7 +65,7 @@ func (a *app) openFaces(cfg *configs.Config, g *gpuSetup, onBatch func(int)) (*o
 		return nil, err
 	}
 	if f.provider == "CPU" {
-		g.runOnCPU("faces")
+		g.RunOnCPU("faces")
 	}
 	a.log.Info().Str("build", b.Name).Str("onnxruntime", rt.Version()).Str("library", b.Library).
 		Str("provider", f.provider).Interface("cuda_libraries", b.CUDALibraries).

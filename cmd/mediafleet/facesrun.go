@@ -130,7 +130,7 @@ func (a *app) runFaces(ctx context.Context, cfg *configs.Config, photos []string
 	if err != nil {
 		return nil, err
 	}
-	defer g.close()
+	defer g.Close()
 	fr, err := a.openFaces(cfg, g, nil)
 	if err != nil {
 		return nil, err
@@ -139,8 +139,8 @@ func (a *app) runFaces(ctx context.Context, cfg *configs.Config, photos []string
 	doc := &facesRunDoc{Build: fr.build.Name, ONNXRuntime: fr.rt.Version(), Library: fr.build.Library,
 		Provider: fr.provider, CUDALibraries: fr.build.CUDALibraries, Fallback: fr.build.Fallback,
 		Photos: len(photos), Images: len(photos) * repeat, Results: make([]facesRunResult, len(photos))}
-	if g.onGPU(cfg, "faces") {
-		doc.GPU = &g.dev
+	if g.OnGPU("faces") {
+		doc.GPU = &g.Dev
 	}
 	// The untimed pass: the results, and the first runs that set up the device.
 	forEach(ctx, photos, cfg.Queues["faces"].Concurrency, func(i int, path string) {

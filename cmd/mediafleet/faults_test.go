@@ -152,8 +152,8 @@ func (b *faultBed) waitAllDone(limit time.Duration, w *proc) {
 	}
 	// A task whose end Redis lost (a kill -9 drops up to a second of appendonly everysec
 	// writes, a failover what the replica had not received) is left "active" with nobody
-	// working it: asynq's lease recovery puts it back after its lease (30 s) and the next
-	// recoverer pass (every minute), so allow for that.
+	// working it: the workers' recovery pass puts it back once its lease (30 s) has run out
+	// unrenewed, so allow for that.
 	var left, first string
 	ok, since := false, time.Now()
 	for end := time.Now().Add(limit); !ok && time.Now().Before(end); time.Sleep(500 * time.Millisecond) {

@@ -22,7 +22,7 @@ import (
 // and what to close at the end. A nil handler with a nil error means the queue is not served
 // (captions without a backend), which it logs once.
 func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, kind tasks.Kind, st store.Store,
-	rdb redis.UniversalClient, roots worker.Roots, g *gpuSetup, m *worker.Metrics) (asynq.Handler, func(), error) {
+	rdb redis.UniversalClient, roots worker.Roots, g *gpu.Setup, m *worker.Metrics) (asynq.Handler, func(), error) {
 	switch kind {
 	case tasks.Faces:
 		fr, err := a.openFaces(cfg, g, m.ObserveBatch)
@@ -33,18 +33,7 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 		if cfg.Faces.SaveCrops {
 			h.CropDir = filepath.Join(cfg.DataDir, "faces")
 		}
-		if g.onGPU(cfg, "faces") {
-			rec := gpu.NewRecoverer(a.log, fr.pipeline.Rebuild)
-			need := int64(cfg.Queues["faces"].VRAMMiB)
-			h.Guard = func(ctx context.Context, run func(context.Context) error) error {
-				release, err := g.admission.Reserve(ctx, need)
-				if err != nil {
-					return err
-				}
-				defer release()
-				return rec.Do(ctx, run)
-			}
-		}
+		h.Guard = g.Guard("faces", fr.pipeline.Rebuild)
 		return worker.Adapt(h.Handle), fr.close, nil
 	case tasks.Captions:
 		if cfg.Captions.Backend == "" {

@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mediafleet/mediafleet/configs"
-	"github.com/mediafleet/mediafleet/gpu"
 	"github.com/mediafleet/mediafleet/internal/redact"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker/registry"
@@ -60,17 +59,11 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 				continue
 			}
 			info.Queues = append(info.Queues, registry.QueueInfo{Name: full, Concurrency: q.Concurrency,
-				InFlight: inFlight[full], Device: w.gpu.device(cfg, name), Stopped: stopped[full]})
+				InFlight: inFlight[full], Device: w.gpu.Device(name), Stopped: stopped[full]})
 		}
 		if w.gpu != nil {
-			tctx, tcancel := context.WithTimeout(context.Background(), 2*time.Second)
-			d, err := w.gpu.provider.Device(tctx, w.gpu.dev.UUID)
-			tcancel()
-			if err != nil {
-				d = w.gpu.dev
-			}
-			info.GPU = &gpu.DeviceInfo{}
-			*info.GPU = d
+			d := w.gpu.Telemetry(context.Background())
+			info.GPU = &d
 		}
 		return info
 	}
@@ -83,7 +76,7 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 	}()
 	go func() {
 		defer wg.Done()
-		reg.RunRecovery(ctx, base.ID, timing)
+		reg.RunRecovery(ctx, base.ID, timing, w.fleet.Running)
 	}()
 
 	err := w.fleet.Run(ctx, untilEmpty)
