@@ -361,7 +361,7 @@ func (rp *resultsPages) serveFrame(w http.ResponseWriter, r *http.Request) {
 		writeJPEG(w, b)
 		return
 	}
-	img, err := rp.picture(r.Context(), v.Key, frame, path)
+	img, err := rp.picture(r.Context(), rp.st, v.Key, frame, path)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
@@ -398,7 +398,7 @@ func (rp *resultsPages) serveFace(w http.ResponseWriter, r *http.Request) {
 		if f.Frame != frame || f.Index != idx || f.ModelVersion != q.Get("version") {
 			continue
 		}
-		img, err := rp.picture(r.Context(), v.Key, f.Frame, f.Image)
+		img, err := rp.picture(r.Context(), rp.st, v.Key, f.Frame, f.Image)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusNotFound)
 			return
@@ -448,23 +448,4 @@ func (rp *resultsPages) readable(ctx context.Context, key string, frame int, pat
 		return fmt.Errorf("%w, and the store holds no copy of the keyframe", err)
 	}
 	return nil
-}
-
-// picture is the decoded photo or keyframe at path; a keyframe whose file is not on this
-// machine (cut by a worker elsewhere) comes from the store.
-func (rp *resultsPages) picture(ctx context.Context, key string, frame int, path string) (*facecrop.Image, error) {
-	img, err := rp.image(path)
-	if err == nil || frame == 0 {
-		return img, err
-	}
-	if _, serr := os.Stat(path); serr == nil {
-		return nil, err // the file is here and does not decode
-	}
-	return rp.imageOf("store/"+key+"/"+strconv.Itoa(frame), func() (*facecrop.Image, error) {
-		b, err := rp.st.FrameJPEG(ctx, key, frame)
-		if err != nil {
-			return nil, fmt.Errorf("%s is not on this machine and the store holds no copy: %w", path, err)
-		}
-		return facecrop.Decode(path, b)
-	})
 }
