@@ -21,5 +21,10 @@
 // to a bound. [IsCUDAOutOfMemory] recognises CUDA and ONNX Runtime out-of-memory errors, and
 // [Recoverer] rebuilds an inference session after one and retries the task once.
 //
+// A worker's GPU policy is [Pin]: from the --gpu value and the queues configured for the GPU it
+// resolves and pins the GPU, refuses queues that could never fit, sets up [Admission], and
+// decides between running those queues on the CPU and refusing to start when there is no
+// driver. The [Pinned] it returns says where each queue runs and reads the GPU's telemetry.
+//
 // [Describe] builds the report that `mediafleet gpus` prints.
 package gpu

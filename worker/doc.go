@@ -4,4 +4,8 @@
 // at once with the reason; transient: retried with growing delays), logs every task with its id,
 // type, queue and asset, and stops gracefully: on SIGTERM it stops fetching, lets in-flight tasks
 // finish within a grace period and puts the rest back in their queue.
+//
+// On a GPU, [OpenFaces] loads the face models on the ONNX Runtime build and device that fit the
+// pinned GPU (gpu.Pin), and [GPUGuard] wraps each model run in VRAM admission and out-of-memory
+// recovery.
 package worker

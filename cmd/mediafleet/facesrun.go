@@ -126,26 +126,26 @@ the untimed pass, every face (with its embedding when --embeddings is set).`,
 }
 
 func (a *app) runFaces(ctx context.Context, cfg *configs.Config, photos []string, repeat int) (*facesRunDoc, error) {
-	g, err := a.setupGPU(ctx, cfg)
+	g, err := a.pinGPU(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer g.close()
+	defer g.Close()
 	fr, err := a.openFaces(cfg, g, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer fr.close()
-	doc := &facesRunDoc{Build: fr.build.Name, ONNXRuntime: fr.rt.Version(), Library: fr.build.Library,
-		Provider: fr.provider, CUDALibraries: fr.build.CUDALibraries, Fallback: fr.build.Fallback,
+	defer fr.Close()
+	doc := &facesRunDoc{Build: fr.Build.Name, ONNXRuntime: fr.Runtime.Version(), Library: fr.Build.Library,
+		Provider: fr.Provider, CUDALibraries: fr.Build.CUDALibraries, Fallback: fr.Build.Fallback,
 		Photos: len(photos), Images: len(photos) * repeat, Results: make([]facesRunResult, len(photos))}
-	if g.onGPU(cfg, "faces") {
-		doc.GPU = &g.dev
+	if g.OnGPU("faces") {
+		doc.GPU = &g.Device
 	}
 	// The untimed pass: the results, and the first runs that set up the device.
 	forEach(ctx, photos, cfg.Queues["faces"].Concurrency, func(i int, path string) {
 		r := facesRunResult{Path: path, Faces: []faces.Face{}}
-		res, err := fr.pipeline.ProcessFile(ctx, path)
+		res, err := fr.Pipeline.ProcessFile(ctx, path)
 		if err != nil {
 			r.Error = err.Error()
 		} else {
@@ -161,7 +161,7 @@ func (a *app) runFaces(ctx context.Context, cfg *configs.Config, photos []string
 		all = append(all, photos...)
 	}
 	start := time.Now()
-	forEach(ctx, all, cfg.Queues["faces"].Concurrency, func(_ int, path string) { _, _ = fr.pipeline.ProcessFile(ctx, path) })
+	forEach(ctx, all, cfg.Queues["faces"].Concurrency, func(_ int, path string) { _, _ = fr.Pipeline.ProcessFile(ctx, path) })
 	doc.Seconds = time.Since(start).Seconds()
 	if doc.Seconds > 0 {
 		doc.ImagesPerSecond = float64(doc.Images) / doc.Seconds

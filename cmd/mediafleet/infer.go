@@ -22,30 +22,21 @@ import (
 // and what to close at the end. A nil handler with a nil error means the queue is not served
 // (captions without a backend), which it logs once.
 func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, kind tasks.Kind, st store.Store,
-	rdb redis.UniversalClient, roots worker.Roots, g *gpuSetup, m *worker.Metrics) (asynq.Handler, func(), error) {
+	rdb redis.UniversalClient, roots worker.Roots, g *gpu.Pinned, m *worker.Metrics) (asynq.Handler, func(), error) {
 	switch kind {
 	case tasks.Faces:
 		fr, err := a.openFaces(cfg, g, m.ObserveBatch)
 		if err != nil {
 			return nil, nil, fmt.Errorf("queue faces: %w", err)
 		}
-		h := &worker.FacesHandler{Faces: fr.pipeline, Store: st, Roots: roots, DataDir: cfg.DataDir, OnRejected: m.ObserveRejected}
+		h := &worker.FacesHandler{Faces: fr.Pipeline, Store: st, Roots: roots, DataDir: cfg.DataDir, OnRejected: m.ObserveRejected}
 		if cfg.Faces.SaveCrops {
 			h.CropDir = filepath.Join(cfg.DataDir, "faces")
 		}
-		if g.onGPU(cfg, "faces") {
-			rec := gpu.NewRecoverer(a.log, fr.pipeline.Rebuild)
-			need := int64(cfg.Queues["faces"].VRAMMiB)
-			h.Guard = func(ctx context.Context, run func(context.Context) error) error {
-				release, err := g.admission.Reserve(ctx, need)
-				if err != nil {
-					return err
-				}
-				defer release()
-				return rec.Do(ctx, run)
-			}
+		if g.OnGPU("faces") {
+			h.Guard = worker.GPUGuard(a.log, g.Admission, g.NeedMiB("faces"), fr.Pipeline.Rebuild)
 		}
-		return worker.Adapt(h.Handle), fr.close, nil
+		return worker.Adapt(h.Handle), fr.Close, nil
 	case tasks.Captions:
 		if cfg.Captions.Backend == "" {
 			a.log.Warn().Msg("captions queue not served: no caption backend configured (set captions.backend and captions.url, or MEDIAFLEET_CAPTION_BACKEND and MEDIAFLEET_CAPTION_URL)")

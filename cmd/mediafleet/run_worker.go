@@ -60,14 +60,14 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 				continue
 			}
 			info.Queues = append(info.Queues, registry.QueueInfo{Name: full, Concurrency: q.Concurrency,
-				InFlight: inFlight[full], Device: w.gpu.device(cfg, name), Stopped: stopped[full]})
+				InFlight: inFlight[full], Device: w.gpu.DeviceOf(name), Stopped: stopped[full]})
 		}
 		if w.gpu != nil {
 			tctx, tcancel := context.WithTimeout(context.Background(), 2*time.Second)
-			d, err := w.gpu.provider.Device(tctx, w.gpu.dev.UUID)
+			d, err := w.gpu.Provider.Device(tctx, w.gpu.Device.UUID)
 			tcancel()
 			if err != nil {
-				d = w.gpu.dev
+				d = w.gpu.Device
 			}
 			info.GPU = &gpu.DeviceInfo{}
 			*info.GPU = d

@@ -86,7 +86,7 @@ type runningWorker struct {
 	fleet   *worker.Fleet
 	reg     *registry.Registry
 	info    registry.WorkerInfo // this worker's identity in the registry
-	gpu     *gpuSetup
+	gpu     *gpu.Pinned
 	rdb     redis.UniversalClient
 	metrics *worker.Metrics
 	closers []func()
@@ -127,16 +127,16 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		return fail(fmt.Errorf("data_dir %s: %w", cfg.DataDir, err))
 	}
 
-	g, err := a.setupGPU(ctx, cfg)
+	g, err := a.pinGPU(ctx, cfg)
 	if err != nil {
 		return fail(err)
 	}
 	w.gpu = g
-	w.closers = append(w.closers, g.close)
+	w.closers = append(w.closers, g.Close)
 	var prov gpu.Provider
 	var dev gpu.DeviceInfo
 	if g != nil {
-		prov, dev = g.provider, g.dev
+		prov, dev = g.Provider, g.Device
 	}
 	w.metrics = worker.NewMetrics(func() map[string]int {
 		if w.fleet == nil {
