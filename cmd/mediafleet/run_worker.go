@@ -11,9 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mediafleet/mediafleet/configs"
-	"github.com/mediafleet/mediafleet/gpu"
 	"github.com/mediafleet/mediafleet/internal/redact"
-	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker/registry"
 )
 
@@ -50,30 +48,7 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 
 	reg, base := w.reg, w.info
 	base.Store = redact.URL(cfg.StorePath())
-	snapshot := func() registry.WorkerInfo {
-		info := base
-		inFlight, stopped := w.fleet.InFlight(), w.fleet.Stopped()
-		for _, name := range cfg.QueueNames() {
-			q := cfg.Queues[name]
-			full := tasks.QueueName(cfg.QueuePrefix, tasks.Kind(name))
-			if !w.fleet.Serves(full) {
-				continue
-			}
-			info.Queues = append(info.Queues, registry.QueueInfo{Name: full, Concurrency: q.Concurrency,
-				InFlight: inFlight[full], Device: w.gpu.DeviceOf(name), Stopped: stopped[full]})
-		}
-		if w.gpu != nil {
-			tctx, tcancel := context.WithTimeout(context.Background(), 2*time.Second)
-			d, err := w.gpu.Provider.Device(tctx, w.gpu.Device.UUID)
-			tcancel()
-			if err != nil {
-				d = w.gpu.Device
-			}
-			info.GPU = &gpu.DeviceInfo{}
-			*info.GPU = d
-		}
-		return info
-	}
+	snapshot := func() registry.WorkerInfo { return w.fleet.RegistryInfo(context.Background(), base, w.gpu) }
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
