@@ -135,7 +135,9 @@ func (m PathMap) Map(p string) (string, bool) {
 func (m PathMap) mapSlashed(p string) (string, bool) {
 	for _, r := range m.rules {
 		if n, ok := r.match(p); ok {
-			return filepath.Clean(r.To + "/" + p[n:]), true
+			// The rest is cleaned as if rooted, so ".." cannot climb out of To: E:/../../etc
+			// under E:/=/mnt/e/ is /mnt/e/etc, never /etc.
+			return filepath.Join(r.To, filepath.Clean("/"+p[n:])), true
 		}
 	}
 	if p == "" {

@@ -28,6 +28,19 @@ func rawText(data []byte) string {
 	if len(data) == 0 {
 		return ""
 	}
+	if len(data) > maxShown {
+		// Anyone who can write to Redis can add a task: a page shows the start of a large
+		// payload and its size, not all of it.
+		return fmt.Sprintf("%s... (%d bytes)", strings.ToValidUTF8(shown(data[:maxShown]), "?"), len(data))
+	}
+	return shown(data)
+}
+
+// maxShown is the most bytes of a payload or result a page shows.
+const maxShown = 1024
+
+// shown is data as compact JSON, printable text, or its size.
+func shown(data []byte) string {
 	var buf bytes.Buffer
 	if json.Valid(data) && json.Compact(&buf, data) == nil {
 		return buf.String()

@@ -72,6 +72,10 @@ func TestDashboardSummarizePayloads(t *testing.T) {
 	require.Equal(t, `{"a":1}`, dashboard.Summarize("other:type", []byte("{ \"a\": 1 }")))
 	require.Equal(t, "hello", dashboard.Summarize("mediafleet:faces", []byte("hello")))
 	require.Equal(t, "non-printable bytes (3)", dashboard.Summarize("x", []byte{0, 1, 2}))
+	// A forged payload of a megabyte is shown by its start and size.
+	big := dashboard.Summarize("mediafleet:faces", []byte(`{"asset":{"path":"/`+strings.Repeat("a", 1<<20)+`"}}`))
+	require.Less(t, len(big), 1100)
+	require.True(t, strings.HasSuffix(big, fmt.Sprintf("... (%d bytes)", 1<<20+22)), big[len(big)-40:])
 }
 
 // asynqmon shows payloads through Summarize: kind, path and frame instead of raw JSON.

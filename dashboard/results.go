@@ -19,6 +19,7 @@ import (
 	"github.com/mediafleet/mediafleet/inference/facecrop"
 	"github.com/mediafleet/mediafleet/inference/faces"
 	"github.com/mediafleet/mediafleet/inference/facesearch"
+	"github.com/mediafleet/mediafleet/tasks"
 )
 
 //go:embed results.html
@@ -290,6 +291,10 @@ func (rp *resultsPages) asset(w http.ResponseWriter, r *http.Request) (*store.As
 	key := r.URL.Query().Get("asset")
 	if key == "" {
 		http.Error(w, "no asset given: pick a file on /results", http.StatusNotFound)
+		return nil, false
+	}
+	if err := tasks.CheckKey(key); err != nil { // checked where it comes in, before any lookup
+		http.Error(w, "no results: "+err.Error(), http.StatusNotFound)
 		return nil, false
 	}
 	v, err := rp.st.ShowKey(r.Context(), key)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,9 +24,14 @@ import (
 )
 
 // startDashboard runs `mediafleet dashboard` with args and extra environment, waits for its
-// "dashboard listening" line and returns a base URL on 127.0.0.1 and the port it took.
+// "dashboard listening" line and returns a base URL on 127.0.0.1 and the port it took. Without
+// --listen or --config it listens on a free loopback port, not the default 8080 that tests
+// running in parallel (or anything else on the machine) may hold.
 func startDashboard(t *testing.T, e *env, extraEnv []string, args ...string) string {
 	t.Helper()
+	if !slices.ContainsFunc(args, func(a string) bool { return a == "--listen" || a == "--config" }) {
+		args = append(args, "--listen", "127.0.0.1:0")
+	}
 	cmd := exec.Command(binary, append([]string{"dashboard"}, args...)...)
 	cmd.Env = append(e.environ(), extraEnv...)
 	stderr, err := cmd.StderrPipe()

@@ -20,7 +20,7 @@ func TestRedisRestartMidDrain(t *testing.T) {
 	b := newFaultBed(t, srv.URL(), 200)
 	require.Equal(t, b.n, b.enqueue())
 	w := b.worker()
-	dash := startDashboard(t, b.env, b.extra)
+	dash := startDashboard(t, b.env, b.extra, "--listen", "127.0.0.1:0")
 	b.waitFault(w)
 
 	srv.Kill()

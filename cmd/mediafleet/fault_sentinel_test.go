@@ -21,7 +21,7 @@ func TestSentinelFailoverMidDrain(t *testing.T) {
 	b := newFaultBed(t, set.URL(), 200)
 	require.Equal(t, b.n, b.enqueue())
 	w := b.worker()
-	dash := startDashboard(t, b.env, b.extra)
+	dash := startDashboard(t, b.env, b.extra, "--listen", "127.0.0.1:0")
 	b.waitFault(w)
 
 	old := set.Master.Addr()

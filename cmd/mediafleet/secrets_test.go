@@ -67,7 +67,7 @@ func TestSecretsNeverShown(t *testing.T) {
 	out = e.must("status")
 	require.Contains(t, out, "redis://:xxxxx@127.0.0.1:", "status names the Redis, password hidden")
 
-	base := startDashboard(t, e, e.extra)
+	base := startDashboard(t, e, e.extra, "--listen", "127.0.0.1:0")
 	for _, path := range []string{"/", "/api/fleet", "/metrics", "/healthz", "/monitoring/", "/monitoring/api/queues", "/monitoring/api/redis_info", "/monitoring/api/servers"} {
 		code, body := send(t, "GET", base+path, "", nil)
 		require.Equal(t, 200, code, "%s: %s", path, body)

@@ -86,7 +86,7 @@ func TestSIGTERMLosesNothing(t *testing.T) {
 func TestSIGTERMFinishesTasksWithinGrace(t *testing.T) {
 	t.Parallel()
 	b := newFaultBed(t, testenv.StartRedis(t).URL(), 12)
-	b.vlm.delay = 3 * time.Second
+	b.vlm.delay.Store(int64(3 * time.Second))
 	require.Equal(t, b.n, b.enqueue())
 	w := b.worker("MEDIAFLEET_SHUTDOWN_GRACE=1m")
 	require.Eventually(t, func() bool { return b.vlm.active.Load() == 4 }, 60*time.Second, 10*time.Millisecond,

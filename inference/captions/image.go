@@ -55,6 +55,9 @@ func loadImage(path string) (*sourceImage, error) {
 	if err != nil {
 		return nil, bad("cannot read image file", err)
 	}
+	if len(data) >= 21 && string(data[8:12]) == "WEBP" && string(data[12:16]) == "VP8X" && data[20]&0x02 != 0 {
+		return nil, bad("animated WebP is not supported (it holds a sequence of frames, not one photo); save a frame as JPEG, PNG or WebP", nil)
+	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, bad("not a readable "+formatsWanted+" image", err)

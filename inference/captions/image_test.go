@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -51,6 +52,11 @@ func TestUnreadableImagesArePermanent(t *testing.T) {
 		write("cut.jpg", messi[:len(messi)/3]):                                          "damaged",
 		write("photo.heic", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")): "not a readable",
 	}
+	anim := filepath.Join(dir, "clip.webp")
+	out, err := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5",
+		"-t", "1", "-c:v", "libwebp_anim", "-loop", "0", anim).CombinedOutput()
+	require.NoError(t, err, "ffmpeg: %s", out)
+	files[anim] = "animated WebP is not supported"
 	eachBackend(t, func(t *testing.T, backend string) {
 		f := newFake(t, backend).start(nil)
 		c := newCaptioner(t, backend, f.URL(), nil)

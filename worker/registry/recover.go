@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mediafleet/mediafleet/internal/asynqwire"
+	"github.com/mediafleet/mediafleet/tasks"
 )
 
 // lockKey is the lock that lets one recovery pass run at a time across the fleet.
@@ -45,7 +46,8 @@ type Recovered struct {
 
 // Recover runs one recovery pass as worker self (see [Timing]): when no other pass holds the
 // lock, it requeues the recorded tasks of every worker whose entry expired, if asynq still has
-// them active under a stale lease, and forgets those workers. It returns what it requeued.
+// them active under a stale lease, and forgets those workers; then it requeues every task of the
+// fleet's queues whose lease has lapsed (see recoverLapsed). It returns what it requeued.
 func (r *Registry) Recover(ctx context.Context, self string, t Timing) ([]Recovered, error) {
 	ok, err := r.rdb.SetNX(ctx, r.lockKey(), self, lockTTL).Result()
 	if err != nil {
@@ -78,6 +80,37 @@ func (r *Registry) Recover(ctx context.Context, self string, t Timing) ([]Recove
 		if settled {
 			if err := forgetScript.Run(ctx, r.rdb, []string{r.index(), r.tasksKey(w)}, w, nowMS).Err(); err != nil {
 				return out, fmt.Errorf("worker registry: forgetting dead worker %s: %w", w, err)
+			}
+		}
+	}
+	lapsed, err := r.recoverLapsed(ctx, now)
+	return append(out, lapsed...), err
+}
+
+// recoverLapsed requeues the active tasks of the fleet's queues whose asynq lease has run out:
+// no live asynq server renewed it for a whole lease (30 s), and a server cut off from Redis has
+// fenced itself long before. It happens when the record of a running task was lost (the worker
+// died between taking the task and recording it) or when a finished task's acknowledgement was
+// (a Redis restarted from an append-only file that is up to a second behind); asynq's own
+// recovery would take up to two minutes more.
+func (r *Registry) recoverLapsed(ctx context.Context, now time.Time) ([]Recovered, error) {
+	var out []Recovered
+	for _, k := range tasks.AllKinds() {
+		queue := tasks.QueueName(r.prefix, k)
+		ids, err := r.rdb.ZRangeByScore(ctx, asynqwire.LeaseKey(queue), &redis.ZRangeBy{
+			Min: "-inf", Max: "(" + strconv.FormatInt(now.Unix(), 10), Count: 100}).Result()
+		if err != nil {
+			return out, fmt.Errorf("worker registry: reading the leases of queue %s: %w", queue, err)
+		}
+		for _, id := range ids {
+			res, err := asynqwire.RequeueOrphan(ctx, r.rdb, queue, id, now)
+			if err != nil {
+				return out, err
+			}
+			if res == asynqwire.Requeued {
+				out = append(out, Recovered{Queue: queue, TaskID: id})
+				r.log.Warn().Str("queue", queue).Str("task_id", id).
+					Msg("worker registry: requeued a task whose lease ran out with no worker renewing it")
 			}
 		}
 	}

@@ -162,3 +162,30 @@ func TestRunFencedFencesBeforeTheEntryExpires(t *testing.T) {
 		t.Fatal("the fence was never lifted")
 	}
 }
+
+// TestRecoverLapsedLeases: a task asynq still has active although no server renewed its lease
+// for a whole lease (its acknowledgement or its record was lost) is requeued by the next pass,
+// whoever's it was; a task under a running lease and another fleet's lapsed task are left alone.
+func TestRecoverLapsedLeases(t *testing.T) {
+	t.Parallel()
+	b, other := setup(t), setup(t)
+	ctx := context.Background()
+	q, otherQ := b.prefix+":faces", other.prefix+":faces"
+	timing := DefaultTiming(5*time.Second, 20*time.Second)
+	self, live := NewWorkerInfo("v"), NewWorkerInfo("v")
+	require.NoError(t, b.reg.Publish(ctx, live, time.Minute))
+
+	activate(t, b, q, "acked-lost", time.Now().Add(-2*time.Second)) // no record anywhere
+	activate(t, b, q, "live-but-forgotten", time.Now().Add(-2*time.Second))
+	b.reg.Tasks(live.ID).Started(ctx, q, "live-but-forgotten")
+	activate(t, b, q, "running", time.Now().Add(25*time.Second))
+	activate(t, other, otherQ, "not-ours", time.Now().Add(-2*time.Second))
+
+	got, err := b.reg.Recover(ctx, self.ID, timing)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []Recovered{{Queue: q, TaskID: "acked-lost"}, {Queue: q, TaskID: "live-but-forgotten"}}, got)
+	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "acked-lost"))
+	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "live-but-forgotten"))
+	require.Equal(t, asynq.TaskStateActive, taskState(t, b, q, "running"), "a lease still running means a live server")
+	require.Equal(t, asynq.TaskStateActive, taskState(t, other, otherQ, "not-ours"), "another fleet's queues are its own")
+}

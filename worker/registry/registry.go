@@ -16,9 +16,10 @@ import (
 
 // Registry reads and writes worker entries under one key prefix. Safe for concurrent use.
 type Registry struct {
-	rdb  redis.UniversalClient
-	base string // "<prefix>:mediafleet:workers"
-	log  zerolog.Logger
+	rdb    redis.UniversalClient
+	base   string // "<prefix>:mediafleet:workers"
+	prefix string // the fleet's queue prefix
+	log    zerolog.Logger
 }
 
 // New returns a Registry over rdb. prefix is the same queue prefix the fleet uses ("" for none):
@@ -28,7 +29,7 @@ func New(rdb redis.UniversalClient, prefix string, log zerolog.Logger) *Registry
 	if prefix != "" {
 		base = prefix + ":" + base
 	}
-	return &Registry{rdb: rdb, base: base, log: log}
+	return &Registry{rdb: rdb, base: base, prefix: prefix, log: log}
 }
 
 // key is the Redis key of one worker's entry.

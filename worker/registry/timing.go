@@ -32,8 +32,10 @@ import (
 // Worst case from kill -9 to the task running elsewhere, defaults: TTL (20 s) for the entry to
 // expire + Scan (2 s) for the next pass + asynq's poll of an idle worker (at most 1.5 s) =
 // 23.5 s; typically a heartbeat interval less, since the last heartbeat came before the kill.
-// A task whose worker dies between asynq handing it out and its record being written (one
-// Redis round trip) is left to asynq's own lease recovery (90-155 s).
+// A task no worker record covers (its worker died between asynq handing it out and the record
+// being written, one Redis round trip; or a finished task whose acknowledgement a restarted Redis
+// lost) is requeued by the first pass after its lease runs out: at most 30 s + Scan after its
+// last renewal, where asynq's own lease recovery takes 90-155 s.
 type Timing struct {
 	// Interval is how often a worker heartbeats (worker.heartbeat).
 	Interval time.Duration
