@@ -37,6 +37,12 @@ type decoded struct {
 
 // image returns the decoded photo at path, decoding it once for concurrent requests.
 func (pc *pictures) image(path string) (*facecrop.Image, error) {
+	return pc.imageOf(path, func() (*facecrop.Image, error) { return facecrop.Open(path) })
+}
+
+// imageOf returns the picture known as name, decoded by load once for concurrent requests.
+func (pc *pictures) imageOf(name string, load func() (*facecrop.Image, error)) (*facecrop.Image, error) {
+	path := name
 	pc.imgMu.Lock()
 	var d *decoded
 	for _, x := range pc.images {
@@ -52,7 +58,7 @@ func (pc *pictures) image(path string) (*facecrop.Image, error) {
 		}
 	}
 	pc.imgMu.Unlock()
-	d.once.Do(func() { d.img, d.err = facecrop.Open(path) })
+	d.once.Do(func() { d.img, d.err = load() })
 	return d.img, d.err
 }
 

@@ -21,10 +21,11 @@
 // to a bound. [IsCUDAOutOfMemory] recognises CUDA and ONNX Runtime out-of-memory errors, and
 // [Recoverer] rebuilds an inference session after one and retries the task once.
 //
-// A worker's GPU policy is [Pin]: from the --gpu value and the queues configured for the GPU it
-// resolves and pins the GPU, refuses queues that could never fit, sets up [Admission], and
-// decides between running those queues on the CPU and refusing to start when there is no
-// driver. The [Pinned] it returns says where each queue runs and reads the GPU's telemetry.
+// The worker's policy: [NewSetup] decides, from the queues configured for a GPU and --gpu, whether
+// the worker pins a GPU, falls back to the CPU (no driver, unless required) or refuses to start
+// (no such GPU, a queue needing more memory than the card, a GPU required and absent); the
+// [Setup] it returns tells where each queue runs and wraps each model run in admission and
+// out-of-memory recovery ([Setup.Guard]).
 //
 // [Describe] builds the report that `mediafleet gpus` prints.
 package gpu

@@ -2,7 +2,7 @@ package gpu
 
 import "context"
 
-// AdmitStep is one decision of [Admission.Trial]; its JSON is what `mediafleet gpus admit`
+// AdmitStep is one decision of an admission trial; its JSON is what `mediafleet gpus admit`
 // prints and the GPU check script reads.
 type AdmitStep struct {
 	Task        int    `json:"task"`
@@ -13,17 +13,17 @@ type AdmitStep struct {
 	Reason      string `json:"reason,omitempty"`
 }
 
-// Trial runs the admission of n tasks of mib MiB each against the GPU's real free memory,
-// allocating nothing: tasks are admitted while they fit and the rest refused; then, when one
-// was refused and one admitted, the first admitted task ends and the first refused one tries
-// again. It gives every reservation back before it returns.
-func (a *Admission) Trial(ctx context.Context, mib int64, n int) []AdmitStep {
+// TrialAdmission runs a worker's VRAM admission against the real free memory of the GPU that
+// adm guards, allocating nothing: n tasks of mib each are admitted while they fit, the rest are
+// refused; then, if one was refused and one admitted, the first admitted task ends and the first
+// refused one is tried again. Every reservation is released at the end.
+func TrialAdmission(ctx context.Context, p Provider, adm *Admission, uuid string, mib int64, n int) []AdmitStep {
 	var steps []AdmitStep
 	var releases []func()
 	try := func(i int) bool {
-		d, _ := a.cfg.Provider.Device(ctx, a.cfg.UUID)
-		st := AdmitStep{Task: i, NeedMiB: mib, FreeMiB: d.FreeMiB(), ReservedMiB: a.ReservedMiB()}
-		release, err := a.Reserve(ctx, mib)
+		d, _ := p.Device(ctx, uuid)
+		st := AdmitStep{Task: i, NeedMiB: mib, FreeMiB: d.FreeMiB(), ReservedMiB: adm.ReservedMiB()}
+		release, err := adm.Reserve(ctx, mib)
 		if err == nil {
 			st.Admitted = true
 			releases = append(releases, release)

@@ -5,7 +5,6 @@
 // type, queue and asset, and stops gracefully: on SIGTERM it stops fetching, lets in-flight tasks
 // finish within a grace period and puts the rest back in their queue.
 //
-// On a GPU, [OpenFaces] loads the face models on the ONNX Runtime build and device that fit the
-// pinned GPU (gpu.Pin), and [GPUGuard] wraps each model run in VRAM admission and out-of-memory
-// recovery.
+// [OpenFaces] loads the face models on the ONNX Runtime build and device that fit the worker's
+// GPU (gpu.NewSetup); [OpenCaptions] opens the caption backend with its fleet's semaphore.
 package worker

@@ -21,7 +21,7 @@ type FacesOptions struct {
 	// WantGPU is set when the faces queue is configured for the GPU (device: gpu).
 	WantGPU bool
 	// GPU is the process's pinned GPU; nil in CPU mode.
-	GPU *gpu.Pinned
+	GPU *gpu.Setup
 	// RequireGPU refuses to load the models on the CPU when the GPU was asked for.
 	RequireGPU bool
 	// OnBatch, when set, is told the size of every batch the embedder runs (for metrics).
@@ -62,7 +62,7 @@ func OpenFaces(o FacesOptions) (*OpenedFaces, error) {
 		return nil, err
 	}
 	if g == nil && o.WantGPU {
-		// gpu.Pin has warned why; the one line below says it too.
+		// gpu.NewSetup has warned why; the one line below says it too.
 		b.Fallback = "the faces queue asks for a GPU and this worker has none (no NVIDIA driver, no GPU, or --gpu cpu)"
 	} else if b.Fallback != "" {
 		o.Log.Warn().Str("fallback", b.Fallback).Msg("faces run on the CPU (set worker.require_gpu to refuse instead): " + b.Fallback)

@@ -22,9 +22,9 @@ func TestRegistryInfoShowsQueuesInFlightStoppedAndGPU(t *testing.T) {
 	b := setup(t)
 	dev := gpu.FakeDevice(0, "NVIDIA T", 16384)
 	fake := gpu.NewFake(dev)
-	g, err := gpu.Pin(context.Background(), gpu.PinConfig{Queues: []gpu.QueueNeed{{Queue: "faces", NeedMiB: 1024}}, Log: zerolog.Nop(),
-		Open:       func(zerolog.Logger) (gpu.Provider, error) { return fake, nil },
-		PinProcess: func(gpu.DeviceInfo) (int, error) { return 0, nil }})
+	g, err := gpu.NewSetup(context.Background(), gpu.SetupConfig{Queues: map[string]int64{"faces": 1024}, HeadroomMiB: 256, Log: zerolog.Nop(),
+		Open: func(zerolog.Logger) (gpu.Provider, error) { return fake, nil },
+		Pin:  func(gpu.DeviceInfo) (int, error) { return 0, nil }})
 	require.NoError(t, err)
 	t.Cleanup(g.Close)
 

@@ -113,7 +113,7 @@ the untimed pass, every face (with its embedding when --embeddings is set).`,
 }
 
 func (a *app) runFaces(ctx context.Context, cfg *configs.Config, photos []string, repeat int) (*facesRunDoc, error) {
-	g, err := a.pinGPU(ctx, cfg)
+	g, err := a.setupGPU(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (a *app) runFaces(ctx context.Context, cfg *configs.Config, photos []string
 		Photos: len(photos), Images: t.Images, Faces: t.Faces, Seconds: t.Seconds, ImagesPerSecond: t.ImagesPerSecond,
 		Results: t.Results}
 	if g.OnGPU("faces") {
-		doc.GPU = &g.Device
+		doc.GPU = &g.Dev
 	}
 	return doc, err
 }

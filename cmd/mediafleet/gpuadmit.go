@@ -43,7 +43,7 @@ func (a *app) gpuAdmitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			steps := adm.Trial(ctx, mib, n)
+			steps := gpu.TrialAdmission(ctx, p, adm, dev.UUID, mib, n)
 			return printJSON(map[string]any{"gpu": dev, "headroom_mib": headMiB, "steps": steps})
 		},
 	}
@@ -51,6 +51,6 @@ func (a *app) gpuAdmitCmd() *cobra.Command {
 	f.StringVar(&spec, "gpu", "auto", "GPU: an index, GPU-<uuid> or auto")
 	f.Int64Var(&mib, "mib", 1024, "memory one task needs, MiB")
 	f.IntVar(&n, "tasks", 4, "tasks to admit")
-	f.Int64Var(&headMiB, "headroom", gpu.DefaultHeadroomMiB, "memory admission leaves free, MiB")
+	f.Int64Var(&headMiB, "headroom", 256, "memory admission leaves free, MiB")
 	return cmd
 }

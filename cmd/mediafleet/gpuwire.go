@@ -9,19 +9,24 @@ import (
 	"github.com/mediafleet/mediafleet/worker"
 )
 
-// pinGPU pins the worker to the GPU the config asks for (nil: CPU mode); gpu.Pin decides.
-func (a *app) pinGPU(ctx context.Context, cfg *configs.Config) (*gpu.Pinned, error) {
-	var queues []gpu.QueueNeed
+// gpuHeadroomMiB is the GPU memory admission leaves free for fragmentation and other processes.
+const gpuHeadroomMiB = 256
+
+// setupGPU resolves the worker's GPU for the queues configured with device: gpu (the policy is
+// gpu.NewSetup's). A nil *gpu.Setup is CPU mode.
+func (a *app) setupGPU(ctx context.Context, cfg *configs.Config) (*gpu.Setup, error) {
+	needs := map[string]int64{}
 	for _, n := range cfg.QueueNames() {
 		if q := cfg.Queues[n]; q.Device == "gpu" {
-			queues = append(queues, gpu.QueueNeed{Queue: n, NeedMiB: int64(q.VRAMMiB)})
+			needs[n] = int64(q.VRAMMiB)
 		}
 	}
-	return gpu.Pin(ctx, gpu.PinConfig{Spec: cfg.Worker.GPU, Queues: queues, RequireGPU: cfg.Worker.RequireGPU, Log: a.log})
+	return gpu.NewSetup(ctx, gpu.SetupConfig{Spec: cfg.Worker.GPU, Queues: needs, RequireGPU: cfg.Worker.RequireGPU,
+		HeadroomMiB: gpuHeadroomMiB, Log: a.log})
 }
 
 // openFaces loads the face models of cfg on the build and device that worker.OpenFaces chooses.
-func (a *app) openFaces(cfg *configs.Config, g *gpu.Pinned, onBatch func(int)) (*worker.OpenedFaces, error) {
+func (a *app) openFaces(cfg *configs.Config, g *gpu.Setup, onBatch func(int)) (*worker.OpenedFaces, error) {
 	return worker.OpenFaces(worker.FacesOptions{Config: inference.Faces(cfg), CPULibrary: cfg.Faces.ORTLib,
 		GPULibrary: cfg.Faces.ORTGPULib, WantGPU: cfg.Queues["faces"].Device == "gpu", GPU: g,
 		RequireGPU: cfg.Worker.RequireGPU, OnBatch: onBatch, Log: a.log})

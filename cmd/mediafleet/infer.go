@@ -20,7 +20,7 @@ import (
 // and what to close at the end. A nil handler with a nil error means the queue is not served
 // (captions without a backend), which it logs once.
 func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, kind tasks.Kind, st store.Store,
-	rdb redis.UniversalClient, roots worker.Roots, g *gpu.Pinned, m *worker.Metrics) (asynq.Handler, func(), error) {
+	rdb redis.UniversalClient, roots worker.Roots, g *gpu.Setup, m *worker.Metrics) (asynq.Handler, func(), error) {
 	switch kind {
 	case tasks.Faces:
 		fr, err := a.openFaces(cfg, g, m.ObserveBatch)
@@ -31,9 +31,7 @@ func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, ki
 		if cfg.Faces.SaveCrops {
 			h.CropDir = filepath.Join(cfg.DataDir, "faces")
 		}
-		if g.OnGPU("faces") {
-			h.Guard = worker.GPUGuard(a.log, g.Admission, g.NeedMiB("faces"), fr.Pipeline.Rebuild)
-		}
+		h.Guard = g.Guard("faces", fr.Pipeline.Rebuild)
 		return worker.Adapt(h.Handle), fr.Close, nil
 	case tasks.Captions:
 		if cfg.Captions.Backend == "" {

@@ -58,7 +58,7 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 	}()
 	go func() {
 		defer wg.Done()
-		reg.RunRecovery(ctx, base.ID, timing)
+		reg.RunRecovery(ctx, base.ID, timing, w.fleet.Running)
 	}()
 
 	err := w.fleet.Run(ctx, untilEmpty)

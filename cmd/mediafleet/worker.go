@@ -86,7 +86,7 @@ type runningWorker struct {
 	fleet   *worker.Fleet
 	reg     *registry.Registry
 	info    registry.WorkerInfo // this worker's identity in the registry
-	gpu     *gpu.Pinned
+	gpu     *gpu.Setup
 	rdb     redis.UniversalClient
 	metrics *worker.Metrics
 	closers []func()
@@ -127,7 +127,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		return fail(fmt.Errorf("data_dir %s: %w", cfg.DataDir, err))
 	}
 
-	g, err := a.pinGPU(ctx, cfg)
+	g, err := a.setupGPU(ctx, cfg)
 	if err != nil {
 		return fail(err)
 	}
@@ -136,7 +136,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 	var prov gpu.Provider
 	var dev gpu.DeviceInfo
 	if g != nil {
-		prov, dev = g.Provider, g.Device
+		prov, dev = g.Provider, g.Dev
 	}
 	w.metrics = worker.NewMetrics(func() map[string]int {
 		if w.fleet == nil {
