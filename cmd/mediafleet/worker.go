@@ -114,6 +114,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 	w.reg = registry.New(rdb, cfg.QueuePrefix, a.log)
 	w.info = registry.NewWorkerInfo(version)
 	opt, _ := redisconn.ParseRedisURL(cfg.RedisURL)
+	opt = redisconn.Patient(opt) // ride out a Redis restart or failover (see Patient)
 	client := asynq.NewClient(opt)
 	w.closers = append(w.closers, func() { client.Close() })
 	st, err := store.Open(ctx, cfg.StorePath())
