@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net"
-	"net/http"
 	"sync"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/internal/redact"
@@ -32,18 +27,8 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 		if err != nil {
 			return err
 		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(w.metrics.Registry, promhttp.HandlerOpts{}))
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		a.log.Info().Str("url", "http://"+ln.Addr().String()+"/metrics").Msg("worker metrics listening")
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				a.log.Error().Err(err).Msg("metrics server stopped")
-			}
-		}()
-		go func() { <-ctx.Done(); _ = srv.Close() }()
+		wait := w.metrics.Serve(ctx, ln, a.log) // stops when ctx ends
+		defer wait()
 	}
 
 	reg, base := w.reg, w.info
