@@ -17,6 +17,7 @@ import (
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 type bundle struct {
@@ -49,7 +50,7 @@ func (b *bundle) enqueueFaces(t *testing.T, n int, image string) []string {
 			Asset: tasks.AssetRef{Key: keyOf(i), Path: fmt.Sprintf("/lib/%d.jpg", i)},
 			Image: "/lib/" + strings.TrimPrefix(image, "/lib/"), ModelVersion: "v1",
 		}}
-		task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
+		task, err := asynqtask.New(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
 		require.NoError(t, err)
 		_, err = b.client.Enqueue(task)
 		require.NoError(t, err)
@@ -100,7 +101,7 @@ func TestPermanentArchivedOthersGoOn(t *testing.T) {
 	b := setup(t)
 	b.enqueueFaces(t, 3, "ok.jpg")
 	bad := &tasks.FacesPayload{FrameRef: tasks.FrameRef{Asset: tasks.AssetRef{Key: tasks.AssetKey("", "/lib/bad.jpg", 0, 0), Path: "/lib/bad.jpg"}, Image: "/lib/bad.jpg", ModelVersion: "v1"}}
-	task, err := tasks.NewTask(bad, tasks.Options{Prefix: b.prefix})
+	task, err := asynqtask.New(bad, tasks.Options{Prefix: b.prefix})
 	require.NoError(t, err)
 	_, err = b.client.Enqueue(task)
 	require.NoError(t, err)

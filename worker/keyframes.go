@@ -13,6 +13,7 @@ import (
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/inference/keyframes"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // Enqueuer is the part of asynq.Client a handler uses to start follow-up work.
@@ -113,7 +114,7 @@ func (h *KeyframesHandler) spawn(ctx context.Context, p *tasks.KeyframesPayload,
 			if kind == tasks.Captions {
 				payload = &tasks.CaptionsPayload{FrameRef: ref}
 			}
-			t, err := tasks.NewTask(payload, h.FollowUp.Options[kind])
+			t, err := asynqtask.New(payload, h.FollowUp.Options[kind])
 			if err != nil {
 				return n, Permanent(err)
 			}

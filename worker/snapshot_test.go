@@ -11,6 +11,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/gpu"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 	"github.com/mediafleet/mediafleet/worker/registry"
 )
 
@@ -31,7 +32,7 @@ func TestRegistryInfoShowsQueuesInFlightStoppedAndGPU(t *testing.T) {
 	b.enqueueFaces(t, 2, "x.jpg")
 	p := &tasks.CaptionsPayload{FrameRef: tasks.FrameRef{
 		Asset: tasks.AssetRef{Key: tasks.AssetKey("", "/lib/c.jpg", 0, 0), Path: "/lib/c.jpg"}, Image: "/lib/c.jpg", ModelVersion: "v1"}}
-	task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
+	task, err := asynqtask.New(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
 	require.NoError(t, err)
 	_, err = b.client.Enqueue(task)
 	require.NoError(t, err)
