@@ -34,7 +34,12 @@ type bed struct {
 
 func newBed(t *testing.T) *bed {
 	t.Helper()
-	u := testenv.RedisURL(t)
+	return newBedOn(t, testenv.RedisURL(t))
+}
+
+// newBedOn is newBed on the Redis database of URL u.
+func newBedOn(t *testing.T, u string) *bed {
+	t.Helper()
 	opt, err := redisconn.ParseRedisURL(u)
 	require.NoError(t, err)
 	rdb, err := redisconn.RedisClient(u)

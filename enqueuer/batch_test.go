@@ -16,7 +16,7 @@ import (
 // Inspector exactly like the same task sent by asynq.Client, and a real asynq server runs it.
 func TestBatchClientWritesWhatAsynqWrites(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	lib := library(3, 0)
 	ctx := context.Background()
 	viaBatch, viaClient := f.prefix+"-b", f.prefix+"-c"

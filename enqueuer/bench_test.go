@@ -17,7 +17,7 @@ import (
 func BenchmarkEnqueue(b *testing.B) {
 	const n = 5000
 	lib := library(n, 0)
-	f := setup(b)
+	f := newBed(b)
 	ctx := context.Background()
 	var loopSec, ourSec float64
 	for i := 0; i < b.N; i++ {

@@ -13,7 +13,7 @@ import (
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
-func (f *fixture) envelopes(t *testing.T, kind tasks.Kind, lib sliceSource) []tasks.Envelope {
+func (f *bed) envelopes(t *testing.T, kind tasks.Kind, lib sliceSource) []tasks.Envelope {
 	t.Helper()
 	var out []tasks.Envelope
 	for _, a := range lib {
@@ -24,7 +24,7 @@ func (f *fixture) envelopes(t *testing.T, kind tasks.Kind, lib sliceSource) []ta
 	return out
 }
 
-func (f *fixture) bound(max, fanout int) Bound {
+func (f *bed) bound(max, fanout int) Bound {
 	return Bound{MaxPending: max, Fanout: fanout,
 		Down: []string{tasks.QueueName(f.prefix, tasks.Faces), tasks.QueueName(f.prefix, tasks.Captions)}}
 }
@@ -34,7 +34,7 @@ func (f *fixture) bound(max, fanout int) Bound {
 // queue is full, so a second run over the same catalog goes at full speed.
 func TestSendBoundedStopsAtMax(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	ctx := context.Background()
 	envs := f.envelopes(t, tasks.Faces, library(10, 0))
 	errs := f.batch.SendBounded(ctx, envs, f.bound(4, 50))
@@ -61,7 +61,7 @@ func TestSendBoundedStopsAtMax(t *testing.T) {
 // feeds.
 func TestSendBoundedKeyframesNeedRoomDownstream(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	ctx := context.Background()
 	b := f.bound(100, 30) // room downstream for 3 videos of 30 frames
 	kf := f.envelopes(t, tasks.Keyframes, library(0, 5))
@@ -87,7 +87,7 @@ func TestSendBoundedKeyframesNeedRoomDownstream(t *testing.T) {
 // never passes the bound, checked by the worker on every task it takes.
 func TestMaxPendingHoldsBackUntilTheFleetDrains(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	const maxPending, n = 40, 200
 	o := f.options(tasks.Faces)
 	o.MaxPending, o.Poll = maxPending, 20*time.Millisecond
@@ -144,7 +144,7 @@ func TestMaxPendingHoldsBackUntilTheFleetDrains(t *testing.T) {
 // there and adds the rest, nothing twice.
 func TestMaxPendingStopsCleanly(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	o := f.options(tasks.Faces)
 	o.MaxPending, o.Poll = 30, 10*time.Millisecond
 	waiting := make(chan struct{})
@@ -177,7 +177,7 @@ func TestMaxPendingStopsCleanly(t *testing.T) {
 
 func TestMaxPendingBelowFanoutRefused(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	o := f.options()
 	o.MaxPending, o.Fanout = 10, 50
 	_, err := New(f.batch, doneSet{}, o)

@@ -7,15 +7,12 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mediafleet/mediafleet/catalog"
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/inference"
-	"github.com/mediafleet/mediafleet/internal/redisconn"
-	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
@@ -64,33 +61,7 @@ func library(nImages, nVideos int) sliceSource {
 	return s
 }
 
-type fixture struct {
-	prefix string
-	client *asynq.Client
-	batch  *BatchClient
-	insp   *asynq.Inspector
-	// redisOpt is for asynq servers the tests start.
-	redisOpt asynq.RedisConnOpt
-}
-
-func setup(t testing.TB) *fixture {
-	opt, err := redisconn.ParseRedisURL(testenv.RedisURL(t))
-	require.NoError(t, err)
-	rdb, err := redisconn.RedisClient(testenv.RedisURL(t))
-	require.NoError(t, err)
-	f := &fixture{prefix: testenv.Prefix(t), client: asynq.NewClient(opt), batch: NewBatchClient(rdb), insp: asynq.NewInspector(opt), redisOpt: opt}
-	t.Cleanup(func() {
-		rdb.Close()
-		for _, k := range tasks.AllKinds() {
-			_ = f.insp.DeleteQueue(tasks.QueueName(f.prefix, k), true)
-		}
-		f.client.Close()
-		f.insp.Close()
-	})
-	return f
-}
-
-func (f *fixture) options(kinds ...tasks.Kind) Options {
+func (f *bed) options(kinds ...tasks.Kind) Options {
 	o := Options{Kinds: kinds, Versions: map[tasks.Kind]string{tasks.Keyframes: "kf1", tasks.Faces: "fr1"},
 		Unavailable: map[tasks.Kind]string{tasks.Captions: "no caption backend configured"},
 		Task:        map[tasks.Kind]tasks.Options{}, Log: zerolog.Nop()}
@@ -100,7 +71,7 @@ func (f *fixture) options(kinds ...tasks.Kind) Options {
 	return o
 }
 
-func (f *fixture) size(t *testing.T, k tasks.Kind) int {
+func (f *bed) size(t *testing.T, k tasks.Kind) int {
 	name := tasks.QueueName(f.prefix, k)
 	queues, err := f.insp.Queues()
 	require.NoError(t, err)
@@ -117,7 +88,7 @@ func (f *fixture) size(t *testing.T, k tasks.Kind) int {
 // TestReenqueueAddsNothing: a second run over the same catalog finds every task already queued.
 func TestReenqueueAddsNothing(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	lib := library(300, 40)
 	e, err := New(f.batch, doneSet{}, f.options())
 	require.NoError(t, err)
@@ -143,7 +114,7 @@ func TestReenqueueAddsNothing(t *testing.T) {
 // as failed, by kind, and says how to run them again; the others stay already queued.
 func TestArchivedTasksCountAsFailed(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	lib := library(20, 4)
 	e, err := New(f.batch, doneSet{}, f.options())
 	require.NoError(t, err)
@@ -167,7 +138,7 @@ func TestArchivedTasksCountAsFailed(t *testing.T) {
 // TestSkipsDoneUnlessAll: results already in the store are not planned again, unless --all.
 func TestSkipsDoneUnlessAll(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	lib := library(10, 2)
 	done := doneSet{}
 	for _, a := range lib[:4] {
@@ -196,7 +167,7 @@ func TestSkipsDoneUnlessAll(t *testing.T) {
 // TestDryRunWritesNothing: a dry run counts the plan and leaves Redis untouched.
 func TestDryRunWritesNothing(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	o := f.options()
 	o.DryRun = true
 	e, err := New(f.batch, doneSet{}, o)
@@ -215,7 +186,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 // and an unchanged configuration, or a change that only affects speed, plans nothing.
 func TestChangedDetectionSettingReplansFaces(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := newBed(t)
 	lib := library(12, 0)
 	cfg, err := configs.Load("", func(string) string { return "" })
 	require.NoError(t, err)

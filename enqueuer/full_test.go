@@ -16,14 +16,14 @@ import (
 )
 
 // smallRedis starts a private Redis of 3 MiB, about 1,500 waiting tasks.
-func smallRedis(t *testing.T) *fixture {
+func smallRedis(t *testing.T) *bed {
 	t.Helper()
 	srv := testenv.StartRedis(t, "--maxmemory", "3mb", "--maxmemory-policy", "noeviction")
 	opt, err := redisconn.ParseRedisURL(srv.URL())
 	require.NoError(t, err)
 	rdb, err := redisconn.RedisClient(srv.URL())
 	require.NoError(t, err)
-	f := &fixture{prefix: "small", client: asynq.NewClient(opt), batch: NewBatchClient(rdb), insp: asynq.NewInspector(opt), redisOpt: opt}
+	f := &bed{prefix: "small", client: asynq.NewClient(opt), batch: NewBatchClient(rdb), insp: asynq.NewInspector(opt), redisOpt: opt}
 	t.Cleanup(func() { rdb.Close(); f.client.Close(); f.insp.Close() })
 	return f
 }

@@ -3,6 +3,7 @@ package enqueuer
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -21,34 +22,43 @@ type plannerMem struct {
 }
 
 var (
-	plannerMemOnce sync.Once
-	plannerMemBin  string
-	plannerMemErr  error
+	plannerMemMu  sync.Mutex
+	plannerMemBin string
 )
 
-// measurePlanner builds testdata/plannermem without the race detector (once per test binary)
-// and runs it on a catalog of n photos, in a process of its own: the heap it reports is the
-// planner's alone, not that of tests running beside it.
+// measurePlanner builds testdata/plannermem without the race detector and runs it on a
+// catalog of n photos, in a process of its own: the heap it reports is the planner's alone,
+// not that of tests running beside it. The program lives in the temporary folder of the test
+// or benchmark run that built it, so it is built again when that run's folder is gone (a
+// benchmark runs its function more than once, each run with its own folder).
 func measurePlanner(tb testing.TB, n int) plannerMem {
 	tb.Helper()
-	plannerMemOnce.Do(func() {
-		dir, err := filepath.Abs("testdata/plannermem")
-		if err != nil {
-			plannerMemErr = err
-			return
-		}
-		plannerMemBin = filepath.Join(tb.TempDir(), "plannermem")
-		out, err := exec.Command("go", "build", "-o", plannerMemBin, dir).CombinedOutput()
-		if err != nil {
-			plannerMemErr = fmt.Errorf("building plannermem: %v\n%s", err, out)
-		}
-	})
-	require.NoError(tb, plannerMemErr)
-	out, err := exec.Command(plannerMemBin, "-n", strconv.Itoa(n), "-dir", tb.TempDir()).Output()
+	bin, err := plannerMemProgram(tb)
+	require.NoError(tb, err)
+	out, err := exec.Command(bin, "-n", strconv.Itoa(n), "-dir", tb.TempDir()).Output()
 	require.NoError(tb, err, "plannermem: %s", out)
 	var m plannerMem
 	require.NoError(tb, json.Unmarshal(out, &m), "%s", out)
 	return m
+}
+
+// plannerMemProgram is the built plannermem, built into tb's temporary folder when there is none.
+func plannerMemProgram(tb testing.TB) (string, error) {
+	plannerMemMu.Lock()
+	defer plannerMemMu.Unlock()
+	if _, err := os.Stat(plannerMemBin); plannerMemBin != "" && err == nil {
+		return plannerMemBin, nil
+	}
+	dir, err := filepath.Abs("testdata/plannermem")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(tb.TempDir(), "plannermem")
+	if out, err := exec.Command("go", "build", "-o", bin, dir).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building plannermem: %v\n%s", err, out)
+	}
+	plannerMemBin = bin
+	return bin, nil
 }
 
 // TestEnqueueStreamsInBoundedMemory plans a 100,000-photo catalog against a real store in a

@@ -49,7 +49,7 @@ func (s *syncBuffer) lines(parts ...string) []string {
 }
 
 // enqueueOne queues one faces task for /lib/<name>.jpg with the given retries and timeout.
-func (b *bundle) enqueueOne(t *testing.T, name string, maxRetry int, timeout time.Duration) string {
+func (b *bed) enqueueOne(t *testing.T, name string, maxRetry int, timeout time.Duration) string {
 	t.Helper()
 	path := "/lib/" + name + ".jpg"
 	p := &tasks.FacesPayload{FrameRef: tasks.FrameRef{
@@ -62,7 +62,7 @@ func (b *bundle) enqueueOne(t *testing.T, name string, maxRetry int, timeout tim
 }
 
 // drain runs a faces-only fleet with handler h until the queue is empty, logging into a buffer.
-func (b *bundle) drain(t *testing.T, h func(context.Context, *tasks.FacesPayload) error) *syncBuffer {
+func (b *bed) drain(t *testing.T, h func(context.Context, *tasks.FacesPayload) error) *syncBuffer {
 	t.Helper()
 	logs := &syncBuffer{}
 	cfg := testConfig(b, QueueSpec{Kind: tasks.Faces, Concurrency: 2, Handler: Adapt(h)})
@@ -76,7 +76,7 @@ func (b *bundle) drain(t *testing.T, h func(context.Context, *tasks.FacesPayload
 }
 
 // archivedReasons maps each archived faces task's id to the reason it shows.
-func (b *bundle) archivedReasons(t *testing.T) map[string]string {
+func (b *bed) archivedReasons(t *testing.T) map[string]string {
 	t.Helper()
 	list, err := b.insp.ListArchivedTasks(tasks.QueueName(b.prefix, tasks.Faces))
 	require.NoError(t, err)
@@ -91,7 +91,7 @@ func (b *bundle) archivedReasons(t *testing.T) map[string]string {
 // is archived, with one line of ours giving the reason and none of asynq's "Retry exhausted".
 func TestMaxRetryZeroMeansNoRetry(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	id := b.enqueueOne(t, "k0", 0, time.Minute)
 	var runs atomic.Int32
 	logs := b.drain(t, func(ctx context.Context, p *tasks.FacesPayload) error {
@@ -110,7 +110,7 @@ func TestMaxRetryZeroMeansNoRetry(t *testing.T) {
 // reason that names the file and the limit.
 func TestTimeoutRetriedOnceThenArchivedWithLimit(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	id := b.enqueueOne(t, "slow", 5, 2*time.Second)
 	var runs atomic.Int32
 	logs := b.drain(t, func(ctx context.Context, p *tasks.FacesPayload) error {
@@ -130,7 +130,7 @@ func TestTimeoutRetriedOnceThenArchivedWithLimit(t *testing.T) {
 // TestTaskLargerThanGPUArchived: ErrTaskExceedsGPU is permanent: one run, archived.
 func TestTaskLargerThanGPUArchived(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	id := b.enqueueOne(t, "big", 5, time.Minute)
 	var runs atomic.Int32
 	b.drain(t, func(ctx context.Context, p *tasks.FacesPayload) error {
@@ -146,7 +146,7 @@ func TestTaskLargerThanGPUArchived(t *testing.T) {
 // unharmed, and the other queue drains.
 func TestLostSessionStopsQueue(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	ids := b.enqueueFaces(t, 3, "x.jpg")
 	for i := range 4 {
 		p := &tasks.CaptionsPayload{FrameRef: tasks.FrameRef{

@@ -37,7 +37,7 @@ func (l *trackLog) Finished(_, id string) {
 // tracker saw the task start and finish.
 func TestFenceStopsRunningTasksWithoutUsingRetries(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	id := b.enqueueOne(t, "held", 3, time.Minute)
 	started := make(chan struct{}, 10)
 	var mu sync.Mutex

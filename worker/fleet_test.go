@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,52 +13,11 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediafleet/mediafleet/internal/redisconn"
-	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
-type bundle struct {
-	redis  asynq.RedisConnOpt
-	prefix string
-	client *asynq.Client
-	insp   *asynq.Inspector
-}
-
-func setup(t testing.TB) *bundle {
-	t.Helper()
-	opt, err := redisconn.ParseRedisURL(testenv.RedisURL(t))
-	require.NoError(t, err)
-	b := &bundle{redis: opt, prefix: testenv.Prefix(t), client: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
-	t.Cleanup(func() {
-		for _, k := range tasks.AllKinds() {
-			_ = b.insp.DeleteQueue(tasks.QueueName(b.prefix, k), true)
-		}
-		b.client.Close()
-		b.insp.Close()
-	})
-	return b
-}
-
-func (b *bundle) enqueueFaces(t *testing.T, n int, image string) []string {
-	t.Helper()
-	var ids []string
-	for i := range n {
-		p := &tasks.FacesPayload{FrameRef: tasks.FrameRef{
-			Asset: tasks.AssetRef{Key: keyOf(i), Path: fmt.Sprintf("/lib/%d.jpg", i)},
-			Image: "/lib/" + strings.TrimPrefix(image, "/lib/"), ModelVersion: "v1",
-		}}
-		task, err := asynqtask.New(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
-		require.NoError(t, err)
-		_, err = b.client.Enqueue(task)
-		require.NoError(t, err)
-		ids = append(ids, p.TaskID())
-	}
-	return ids
-}
-
-func testConfig(b *bundle, queues ...QueueSpec) Config {
+func testConfig(b *bed, queues ...QueueSpec) Config {
 	return Config{Redis: b.redis, Prefix: b.prefix, Queues: queues, ShutdownGrace: 200 * time.Millisecond,
 		Retry: RetryPolicy{Base: 50 * time.Millisecond, Max: 100 * time.Millisecond}, Log: zerolog.Nop()}
 }
@@ -67,7 +25,7 @@ func testConfig(b *bundle, queues ...QueueSpec) Config {
 // TestPerQueueConcurrency observes the most tasks in flight per queue: never above its limit.
 func TestPerQueueConcurrency(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	b.enqueueFaces(t, 24, "x.jpg")
 	var cur, peak atomic.Int32
 	h := Adapt(func(ctx context.Context, p *tasks.FacesPayload) error {
@@ -98,7 +56,7 @@ func TestPerQueueConcurrency(t *testing.T) {
 // reason; the other tasks complete and the worker keeps running.
 func TestPermanentArchivedOthersGoOn(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	b.enqueueFaces(t, 3, "ok.jpg")
 	bad := &tasks.FacesPayload{FrameRef: tasks.FrameRef{Asset: tasks.AssetRef{Key: tasks.AssetKey("", "/lib/bad.jpg", 0, 0), Path: "/lib/bad.jpg"}, Image: "/lib/bad.jpg", ModelVersion: "v1"}}
 	task, err := asynqtask.New(bad, tasks.Options{Prefix: b.prefix})
@@ -137,7 +95,7 @@ func TestPermanentArchivedOthersGoOn(t *testing.T) {
 // TestTransientRetried: a transient failure is retried and then succeeds.
 func TestTransientRetried(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	b.enqueueFaces(t, 2, "flaky.jpg")
 	var mu sync.Mutex
 	tries := map[string]int{}
@@ -162,7 +120,7 @@ func TestTransientRetried(t *testing.T) {
 // and a second worker finishes every one of them: nothing is lost.
 func TestShutdownRequeuesInFlight(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	ids := b.enqueueFaces(t, 6, "slow.jpg")
 	var mu sync.Mutex
 	finished := map[string]int{}
@@ -211,7 +169,7 @@ func TestShutdownRequeuesInFlight(t *testing.T) {
 }
 
 func TestNewRefusesQueueWithoutHandler(t *testing.T) {
-	b := setup(t)
+	b := newBed(t)
 	_, err := New(testConfig(b, QueueSpec{Kind: tasks.Captions, Concurrency: 1}))
 	require.ErrorContains(t, err, "has no handler")
 }

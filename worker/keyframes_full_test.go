@@ -27,7 +27,7 @@ func TestKeyframesFollowUpsMeetFullRedis(t *testing.T) {
 	srv := testenv.StartRedis(t, "--maxmemory", "3mb", "--maxmemory-policy", "noeviction")
 	opt, err := redisconn.ParseRedisURL(srv.URL())
 	require.NoError(t, err)
-	b := &bundle{redis: opt, prefix: "full", client: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
+	b := &bed{redis: opt, prefix: "full", client: asynq.NewClient(opt), insp: asynq.NewInspector(opt)}
 	t.Cleanup(func() { b.client.Close(); b.insp.Close() })
 	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", srv.Port)})
 	t.Cleanup(func() { rdb.Close() })

@@ -17,7 +17,7 @@ import (
 	"github.com/mediafleet/mediafleet/tasks"
 )
 
-func keyframesHandler(t testing.TB, b *bundle, dataDir string) *KeyframesHandler {
+func keyframesHandler(t testing.TB, b *bed, dataDir string) *KeyframesHandler {
 	return &KeyframesHandler{
 		Extractor: keyframes.Extractor{}, Store: storetest.SQLite(t), DataDir: dataDir, Client: b.client,
 		FollowUp: FollowUp{Versions: map[tasks.Kind]string{tasks.Faces: "fr1", tasks.Captions: "cap1"},
@@ -33,7 +33,7 @@ func videoPayload(path, key string) *tasks.KeyframesPayload {
 // frames, stores them, and enqueues one faces and one captions task per frame, once only.
 func TestKeyframesTaskStoresFramesAndStartsFollowUps(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	h := keyframesHandler(t, b, t.TempDir())
 	video := testenv.Sample(t, "Megamind.avi")
 	ctx := zerolog.Nop().WithContext(context.Background())
@@ -65,7 +65,7 @@ func TestKeyframesTaskStoresFramesAndStartsFollowUps(t *testing.T) {
 // TestKeyframesRootsRefuseOutsidePaths: a video outside the media roots is refused, permanently.
 func TestKeyframesRootsRefuseOutsidePaths(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	h := keyframesHandler(t, b, t.TempDir())
 	h.Roots = Roots{t.TempDir()}
 	err := h.Handle(context.Background(), videoPayload(testenv.Sample(t, "Megamind.avi"), "hx"))
@@ -78,7 +78,7 @@ func TestKeyframesRootsRefuseOutsidePaths(t *testing.T) {
 // follow-ups) on Megamind.avi with the bare ffmpeg command that decodes its keyframes, measured
 // in the same run; "x_bare" is the ratio (target: at most 1.3).
 func BenchmarkKeyframesTask(b *testing.B) {
-	bd := setup(b)
+	bd := newBed(b)
 	h := keyframesHandler(b, bd, b.TempDir())
 	video := testenv.Sample(b, "Megamind.avi")
 	ctx := zerolog.Nop().WithContext(context.Background())

@@ -21,7 +21,7 @@ import (
 // TestPersonsPlannedOncePerWindow: faces tasks finishing within one window plan one pass.
 func TestPersonsPlannedOncePerWindow(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	now := time.Unix(1_800_000_000, 0)
 	pl := &PersonsPlanner{Client: b.client, Options: tasks.Options{Prefix: b.prefix}, Window: 10 * time.Second,
 		Now: func() time.Time { return now }}
@@ -50,7 +50,7 @@ func TestPersonsPlannedOncePerWindow(t *testing.T) {
 // pass; the fleet's persons queue runs it and three persons form.
 func TestPersonsThroughTheFleet(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	st := storetest.SQLite(t)
 	ctx := t.Context()
 	r := rand.New(rand.NewPCG(1, 1))

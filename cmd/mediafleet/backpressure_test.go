@@ -52,7 +52,7 @@ func linkLibrary(t testing.TB, src, dir string, n int) {
 
 // fullRedisBed is a private Redis of a few MiB with a fake VLM, for the backpressure tests.
 type fullRedisBed struct {
-	*env
+	*bed
 	srv   *testenv.RedisServer
 	fake  *fakeVLM
 	insp  *asynq.Inspector
@@ -61,7 +61,7 @@ type fullRedisBed struct {
 }
 
 func newFullRedisBed(t *testing.T, maxmemory string) *fullRedisBed {
-	e := newEnv(t)
+	e := newBed(t)
 	srv := testenv.StartRedis(t, "--maxmemory", maxmemory, "--maxmemory-policy", "noeviction")
 	e.redis, e.ownRedis = srv.URL(), true
 	fake := &fakeVLM{}
@@ -72,7 +72,7 @@ func newFullRedisBed(t *testing.T, maxmemory string) *fullRedisBed {
 	require.NoError(t, err)
 	rdb, err := redisconn.RedisClient(e.redis)
 	require.NoError(t, err)
-	b := &fullRedisBed{env: e, srv: srv, fake: fake, insp: asynq.NewInspector(opt), batch: enqueuer.NewBatchClient(rdb),
+	b := &fullRedisBed{bed: e, srv: srv, fake: fake, insp: asynq.NewInspector(opt), batch: enqueuer.NewBatchClient(rdb),
 		queue: tasks.QueueName(e.prefix, tasks.Captions)}
 	t.Cleanup(func() { b.insp.Close(); rdb.Close() })
 	return b

@@ -16,7 +16,7 @@ import (
 // archived with a reason that names the file, while the good photo is stored.
 func TestBadPhotosArchivedWorkerGoesOn(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	good := e.addSample("messi5.jpg", "good.jpg")
 	whole, err := os.ReadFile(good)
 	require.NoError(t, err)
@@ -67,7 +67,7 @@ func assetOfTask(t *testing.T, payload []byte) string {
 // says which file is missing and how to get it.
 func TestMissingModelStopsWorker(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	e.extra = []string{"MEDIAFLEET_MODELS_DIR=" + filepath.Join(t.TempDir(), "no-models")}
 	_, errOut, err := e.run("worker", "--until-empty", "--queues", "faces=1")
 	require.Error(t, err)

@@ -29,7 +29,7 @@ import (
 // that is; goal at most 2).
 func BenchmarkEnqueueFolder(b *testing.B) {
 	const photos = 10_000
-	e := newEnv(b)
+	e := newBed(b)
 	smallLibrary(b, e.lib, photos)
 	e.extra = []string{"MEDIAFLEET_CAPTION_BACKEND=openai", "MEDIAFLEET_CAPTION_URL=http://127.0.0.1:9/", "MEDIAFLEET_CAPTION_MODEL=m"}
 	opt, err := redisconn.ParseRedisURL(e.redis)
@@ -132,7 +132,7 @@ func sendPipelined(tb testing.TB, c *enqueuer.BatchClient, envs []tasks.Envelope
 // 1,000 and after all 10,000: "growth" is their ratio, flat when it stays near 1.
 func BenchmarkWorkerRSS(b *testing.B) {
 	const photos = 10_000
-	e := newEnv(b)
+	e := newBed(b)
 	portrait := filepath.Join(b.TempDir(), "portrait.jpg")
 	out, err := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", testenv.Sample(b, "astronaut.png"),
 		"-vf", "scale=256:256", portrait).CombinedOutput()

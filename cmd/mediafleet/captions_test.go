@@ -61,7 +61,7 @@ func (f *fakeVLM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // wait and retry; once it is back they complete without anyone stepping in, none archived.
 func TestCaptionsSurviveBackendDownThenDrain(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	fake := &fakeVLM{down: 6}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()

@@ -45,7 +45,7 @@ type showDoc struct {
 // and a second enqueue adds nothing.
 func TestLibraryEndToEnd(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	mega := e.addSample("Megamind.avi", "Megamind.avi")
 	vtest := e.addSample("vtest.avi", "sub/vtest.avi")
 	messi := e.addSample("messi5.jpg", "messi5.jpg")
@@ -115,7 +115,7 @@ func TestLibraryEndToEnd(t *testing.T) {
 // TestConfigErrorsSayWhatToFix: bad configuration stops the command with a sentence.
 func TestConfigErrorsSayWhatToFix(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	cases := []struct {
 		args []string
 		env  []string
@@ -145,7 +145,7 @@ func TestConfigErrorsSayWhatToFix(t *testing.T) {
 
 func TestEnqueueDryRunJSON(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	e.addSample("astronaut.png", "a.png")
 	out := e.must("enqueue", "--catalog", "dir:"+e.lib, "--dry-run", "--json")
 	var doc map[string]any

@@ -18,7 +18,7 @@ import (
 // rescaled copy, whether the query photo is in the store or not.
 func TestFacesSimilar(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	astro := e.addSample("astronaut.png", "astronaut.png")
 	e.addSample("messi5.jpg", "messi5.jpg")
 	copyPath := filepath.Join(e.lib, "astronaut-mirrored.jpg")
@@ -49,7 +49,7 @@ func TestFacesSimilar(t *testing.T) {
 // the data dir and recorded with the face.
 func TestFaceCropsSaved(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	astro := e.addSample("astronaut.png", "astronaut.png")
 	cfg := writeConfig(t, "faces: {save_crops: true}\n")
 	e.must("--config", cfg, "enqueue", "--catalog", "dir:"+e.lib, "--kinds", "faces")
@@ -76,7 +76,7 @@ func TestFaceCropsSaved(t *testing.T) {
 // once a worker with that setting has stored them, nothing is planned under it.
 func TestChangedFaceSettingReenqueues(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	e.addSample("astronaut.png", "astronaut.png")
 	e.addSample("messi5.jpg", "messi5.jpg")
 	enqueue := func(args ...string) enqueueSummary {

@@ -14,7 +14,7 @@ import (
 // agrees with its counterpart to 1e-3 in cosine, as scripts/gpu-check.sh requires of CPU and GPU.
 func TestFacesRunOnBothBuilds(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	photos := []string{testenv.Sample(t, "messi5.jpg"), testenv.Sample(t, "astronaut.png")}
 	gpuLib, _ := testenv.GPUBuild(t)
 	args := append([]string{"faces", "run", "--embeddings", "--device", "cpu", "--repeat", "2"}, photos...)
@@ -51,7 +51,7 @@ func TestFacesRunOnBothBuilds(t *testing.T) {
 // the CPU and says so.
 func TestFacesRunRequireGPUWithoutDriver(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	photo := testenv.Sample(t, "astronaut.png")
 	_, errOut, err := e.run("faces", "run", "--device", "gpu", "--require-gpu", photo)
 	require.Error(t, err)

@@ -15,7 +15,7 @@ import (
 // archived task as failed, not as already queued.
 func TestShowAndEnqueueTellOfArchivedFiles(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	e.extra = []string{"MEDIAFLEET_MEDIA_ROOTS=" + e.lib}
 	good := e.addSample("Megamind.avi", "good.avi")
 	bad := filepath.Join(e.lib, "notes.mp4")

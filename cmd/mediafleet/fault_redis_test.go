@@ -21,7 +21,7 @@ func TestRedisRestartMidDrain(t *testing.T) {
 	b := newFaultBed(t, srv.URL(), 200)
 	require.Equal(t, b.n, b.enqueue())
 	w := b.worker()
-	dash := startDashboard(t, b.env, b.extra, "--listen", "127.0.0.1:0")
+	dash := startDashboard(t, b.bed, b.extra, "--listen", "127.0.0.1:0")
 	b.waitFault(w)
 
 	srv.Kill()
@@ -30,7 +30,7 @@ func TestRedisRestartMidDrain(t *testing.T) {
 	// An enqueue started while Redis is down waits for it.
 	more := filepath.Join(filepath.Dir(b.lib), "more")
 	smallLibrary(t, more, 50)
-	enq := startProc(t, b.env, nil, "--config", b.config, "enqueue", "--catalog", "dir:"+more, "--kinds", "captions", "--json")
+	enq := startProc(t, b.bed, nil, "--config", b.config, "enqueue", "--catalog", "dir:"+more, "--kinds", "captions", "--json")
 	require.True(t, enq.waitLog("waiting for Redis", 30*time.Second), enq.Log())
 	srv.Restart(t)
 	require.NoError(t, enq.wait(t, 60*time.Second), enq.Log())

@@ -21,7 +21,7 @@ func TestSentinelFailoverMidDrain(t *testing.T) {
 	b := newFaultBed(t, set.URL(), 200)
 	require.Equal(t, b.n, b.enqueue())
 	w := b.worker()
-	dash := startDashboard(t, b.env, b.extra, "--listen", "127.0.0.1:0")
+	dash := startDashboard(t, b.bed, b.extra, "--listen", "127.0.0.1:0")
 	b.waitFault(w)
 
 	old := set.Master.Addr()
@@ -33,7 +33,7 @@ func TestSentinelFailoverMidDrain(t *testing.T) {
 
 	more := filepath.Join(filepath.Dir(b.lib), "more")
 	smallLibrary(t, more, 50)
-	enq := startProc(t, b.env, nil, "--config", b.config, "enqueue", "--catalog", "dir:"+more, "--kinds", "captions", "--json")
+	enq := startProc(t, b.bed, nil, "--config", b.config, "enqueue", "--catalog", "dir:"+more, "--kinds", "captions", "--json")
 	require.NoError(t, enq.wait(t, 90*time.Second), enq.Log())
 	var s enqueueSummary
 	require.NoError(t, json.Unmarshal(enq.out.Bytes(), &s), enq.out.String())

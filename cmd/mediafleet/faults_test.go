@@ -58,7 +58,7 @@ func (s *slowVLM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // schema of the test's own, for the fault tests: every one ends with each photo captioned
 // exactly once in the store and nothing archived.
 type faultBed struct {
-	*env
+	*bed
 	t      *testing.T
 	n      int
 	vlm    *slowVLM
@@ -70,9 +70,9 @@ type faultBed struct {
 // newFaultBed makes the bed on redisURL; the fault fires after about a quarter of the captions.
 func newFaultBed(t *testing.T, redisURL string, n int) *faultBed {
 	t.Helper()
-	e := newEnv(t)
+	e := newBed(t)
 	e.redis, e.ownRedis = redisURL, true
-	b := &faultBed{env: e, t: t, n: n, store: storetest.PostgresSpec(t),
+	b := &faultBed{bed: e, t: t, n: n, store: storetest.PostgresSpec(t),
 		vlm: &slowVLM{at: int64(n / 4), reached: make(chan struct{})}}
 	b.vlm.delay.Store(int64(20 * time.Millisecond))
 	srv := httptest.NewServer(b.vlm)
@@ -111,7 +111,7 @@ func (b *faultBed) enqueue(args ...string) int {
 
 // worker starts a worker serving captions.
 func (b *faultBed) worker(extra ...string) *proc {
-	return startProc(b.t, b.env, extra, "--config", b.config, "worker", "--queues", "captions=4")
+	return startProc(b.t, b.bed, extra, "--config", b.config, "worker", "--queues", "captions=4")
 }
 
 // captions counts the caption rows and the distinct assets they belong to, in the store.

@@ -17,7 +17,7 @@ import (
 // and exits 0.
 func TestGPUsWithoutDriver(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	out := e.must("gpus")
 	require.Equal(t, 1, strings.Count(strings.TrimSpace(out), "\n")+1, out)
 	require.Contains(t, out, "no NVIDIA driver")
@@ -40,7 +40,7 @@ func writeConfig(t *testing.T, body string) string {
 // is no driver and fallback is allowed, and the worker refuses to start with require_gpu.
 func TestGPUQueuesFallBackToCPU(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	photo := e.addSample("astronaut.png", "astronaut.png")
 	cfg := writeConfig(t, "queues:\n  faces: {concurrency: 1, device: gpu, vram_mib: 512, timeout: 5m}\n")
 	e.must("--config", cfg, "enqueue", "--catalog", "dir:"+e.lib, "--kinds", "faces")
@@ -75,7 +75,7 @@ type workersDoc struct {
 // its start, and one killed with SIGKILL is gone within the TTL.
 func TestRegistryShowsWorkerAndDropsKilledOne(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	cfg := writeConfig(t, "worker: {heartbeat: 300ms, heartbeat_ttl: 1500ms}\n")
 	cmd := exec.Command(binary, "--config", cfg, "worker", "--queues", "keyframes=3")
 	cmd.Env = e.environ()

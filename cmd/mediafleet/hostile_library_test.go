@@ -39,7 +39,7 @@ func ffmpegRun(t *testing.T, args ...string) {
 	require.NoError(t, err, "ffmpeg %v: %s", args, out)
 }
 
-func makeHostileLibrary(t *testing.T, e *env) *hostileLibrary {
+func makeHostileLibrary(t *testing.T, e *bed) *hostileLibrary {
 	h := &hostileLibrary{lib: e.lib, outside: t.TempDir(), good: map[string]string{}, bad: map[string]string{}}
 	h.good["photo"] = e.addSample("messi5.jpg", "photos/messi5.jpg")
 	h.good["video"] = e.addSample("Megamind.avi", "videos/Megamind.avi")
@@ -112,7 +112,7 @@ func makeHostileLibrary(t *testing.T, e *env) *hostileLibrary {
 // memory stays under 1.5 GB, and neither its temp folder nor its data dir keeps leftovers.
 func TestHostileLibrary(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	tmp := t.TempDir()
 	e.extra = []string{"MEDIAFLEET_MEDIA_ROOTS=" + e.lib, "TMPDIR=" + tmp}
 	h := makeHostileLibrary(t, e)

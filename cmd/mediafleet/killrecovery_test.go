@@ -108,7 +108,7 @@ func (l *logLines) count(msg string) map[string]int {
 // once, because B's recovery pass requeued them, not asynq's own lease recovery.
 func TestKill9TasksBackWithinSeconds(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	srv := testenv.StartRedis(t)
 	e.redis, e.ownRedis = srv.URL(), true
 	fake := &holdingVLM{}

@@ -3,13 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/hibiken/asynq"
-	"github.com/mediafleet/mediafleet/internal/redisconn"
-	"github.com/mediafleet/mediafleet/tasks"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/mediafleet/mediafleet/internal/redisconn"
+	"github.com/mediafleet/mediafleet/tasks"
 
 	"github.com/stretchr/testify/require"
 
@@ -36,40 +38,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// env is one test's private world: its Redis prefix, data dir and library folder.
-type env struct {
-	t       testing.TB
-	redis   string
-	prefix  string
-	dataDir string
-	lib     string
-	extra   []string
-	// ownRedis is set when the test runs its own redis-server, gone by cleanup time.
-	ownRedis bool
-}
-
-func newEnv(t testing.TB) *env {
-	t.Helper()
-	root := t.TempDir()
-	e := &env{t: t, redis: testenv.RedisURL(t), prefix: testenv.Prefix(t),
-		dataDir: filepath.Join(root, "data"), lib: filepath.Join(root, "library")}
-	require.NoError(t, os.MkdirAll(e.lib, 0o755))
-	t.Cleanup(func() {
-		// Leave no queues behind in the shared Redis.
-		if !e.ownRedis {
-			cleanupQueues(t, e.redis, e.prefix)
-		}
-	})
-	return e
-}
-
-func (e *env) environ() []string {
+func (e *bed) environ() []string {
 	return append(os.Environ(), "MEDIAFLEET_REDIS_URL="+e.redis, "MEDIAFLEET_QUEUE_PREFIX="+e.prefix,
 		"MEDIAFLEET_DATA_DIR="+e.dataDir, "MEDIAFLEET_LOG_FORMAT=json")
 }
 
 // addSample copies a sample file into the library under name.
-func (e *env) addSample(sample, name string) string {
+func (e *bed) addSample(sample, name string) string {
 	e.t.Helper()
 	dst := filepath.Join(e.lib, name)
 	require.NoError(e.t, os.MkdirAll(filepath.Dir(dst), 0o755))
@@ -78,7 +53,7 @@ func (e *env) addSample(sample, name string) string {
 }
 
 // run runs mediafleet and returns stdout, stderr and the error.
-func (e *env) run(args ...string) (string, string, error) {
+func (e *bed) run(args ...string) (string, string, error) {
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(e.environ(), e.extra...)
 	var out, errb bytes.Buffer
@@ -88,14 +63,14 @@ func (e *env) run(args ...string) (string, string, error) {
 }
 
 // must runs mediafleet and fails the test unless it exits 0.
-func (e *env) must(args ...string) string {
+func (e *bed) must(args ...string) string {
 	e.t.Helper()
 	out, errOut, err := e.run(args...)
 	require.NoError(e.t, err, "mediafleet %v\nstdout: %s\nstderr: %s", args, out, errOut)
 	return out
 }
 
-func (e *env) json(v any, args ...string) {
+func (e *bed) json(v any, args ...string) {
 	e.t.Helper()
 	out := e.must(append(args, "--json")...)
 	require.NoError(e.t, json.Unmarshal([]byte(out), v), out)

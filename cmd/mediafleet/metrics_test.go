@@ -24,7 +24,7 @@ func freeAddr(t *testing.T) string {
 // sizes, and its tasks in flight.
 func TestWorkerMetrics(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	e.addSample("astronaut.png", "a.png")
 	e.must("enqueue", "--catalog", "dir:"+e.lib, "--kinds", "faces")
 	addr := freeAddr(t)

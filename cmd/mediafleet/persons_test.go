@@ -32,7 +32,7 @@ type personDoc struct {
 // TestPersonsCLI: cluster, list, show, name, assign and merge as a person uses them.
 func TestPersonsCLI(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	spec := filepath.Join(t.TempDir(), "results.db")
 	e.extra = []string{"MEDIAFLEET_STORE=" + spec}
 	st := storetest.OpenSpec(t, spec)

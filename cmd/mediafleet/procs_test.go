@@ -26,7 +26,7 @@ type proc struct {
 
 // startProc runs mediafleet with args in e's environment plus extra. It is killed at cleanup
 // unless it has exited by then.
-func startProc(t *testing.T, e *env, extra []string, args ...string) *proc {
+func startProc(t *testing.T, e *bed, extra []string, args ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(binary, args...), done: make(chan struct{})}
 	p.cond = sync.NewCond(&p.mu)

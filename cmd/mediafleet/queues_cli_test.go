@@ -20,7 +20,7 @@ import (
 
 // queueBed gives a CLI test an Inspector and a Client on its env's Redis and prefix.
 type queueBed struct {
-	*env
+	*bed
 	opt    asynq.RedisConnOpt
 	insp   *asynq.Inspector
 	client *asynq.Client
@@ -28,10 +28,10 @@ type queueBed struct {
 
 func newQueueBed(t *testing.T) *queueBed {
 	t.Helper()
-	e := newEnv(t)
+	e := newBed(t)
 	opt, err := redisconn.ParseRedisURL(e.redis)
 	require.NoError(t, err)
-	b := &queueBed{env: e, opt: opt, insp: asynq.NewInspector(opt), client: asynq.NewClient(opt)}
+	b := &queueBed{bed: e, opt: opt, insp: asynq.NewInspector(opt), client: asynq.NewClient(opt)}
 	t.Cleanup(func() {
 		for _, k := range tasks.AllKinds() {
 			_ = b.insp.UnpauseQueue(tasks.QueueName(e.prefix, k))

@@ -11,7 +11,7 @@ import (
 // reads any file; one with roots says nothing of the kind.
 func TestWorkerWarnsWithoutMediaRoots(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	_, errOut, err := e.run("worker", "--until-empty", "--queues", "keyframes=1")
 	require.NoError(t, err, errOut)
 	require.Equal(t, 1, strings.Count(errOut, "no media_roots set"), errOut)

@@ -71,7 +71,7 @@ type scaleOutResult struct {
 // checks that every result is there exactly once, that no task ran twice, and that no worker
 // ever ran more tasks of a queue at once than its concurrency.
 func scaleOut(t *testing.T, photos, videos int) scaleOutResult {
-	e := newEnv(t)
+	e := newBed(t)
 	e.redis, e.ownRedis = testenv.StartRedis(t).URL(), true
 	st := storetest.PostgresSpec(t)
 	vlm := httptest.NewServer(&fakeVLM{})

@@ -29,7 +29,7 @@ func withPassword(t *testing.T, raw, password string) string {
 func TestSecretsNeverShown(t *testing.T) {
 	t.Parallel()
 	const redisPW, pgPW = "Rz7-redis-Pw", "Pg9-store-Pw"
-	e := newEnv(t)
+	e := newBed(t)
 	srv := testenv.StartRedis(t, "--requirepass", redisPW)
 	e.redis, e.ownRedis = srv.URL(), true
 	e.extra = []string{"MEDIAFLEET_STORE=" + withPassword(t, storetest.PostgresSpec(t), pgPW)}

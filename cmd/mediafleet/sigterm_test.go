@@ -18,7 +18,7 @@ import (
 // the interrupted task goes back to its queue, and a second worker completes every video.
 func TestSIGTERMLosesNothing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	var videos []string
 	for i := range 4 {
 		videos = append(videos, e.addSample("vtest.avi", fmt.Sprintf("v%d.avi", i)))

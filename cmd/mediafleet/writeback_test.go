@@ -23,7 +23,7 @@ import (
 // catalogBed is a vlmPhotoHouse catalog whose assets live on a Windows drive E: that this
 // machine reaches under drive/.
 type catalogBed struct {
-	e       *env
+	e       *bed
 	path    string
 	db      *sql.DB
 	drive   string
@@ -31,7 +31,7 @@ type catalogBed struct {
 	ids     map[string]int64
 }
 
-func newCatalogBed(t *testing.T, e *env) *catalogBed {
+func newCatalogBed(t *testing.T, e *bed) *catalogBed {
 	path, db := vlmphtest.New(t)
 	b := &catalogBed{e: e, path: path, db: db, drive: filepath.Join(e.lib, "e"), ids: map[string]int64{}}
 	b.derived = filepath.Join(b.drive, "VLM_DATA", "derived")
@@ -58,7 +58,7 @@ func (b *catalogBed) add(name, sample, rel, mime, status string) int64 {
 // back, and checks rows and files as that app reads them; a second write-back changes nothing.
 func TestWritebackIntoCatalog(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	fake := &fakeVLM{}
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)

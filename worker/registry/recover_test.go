@@ -17,7 +17,7 @@ import (
 
 // activate enqueues task id on queue with asynq.Client and moves it to active as asynq's dequeue
 // does, with its lease ending at leaseEnd: a task a worker holds.
-func activate(t *testing.T, b bundle, queue, id string, leaseEnd time.Time) {
+func activate(t *testing.T, b bed, queue, id string, leaseEnd time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	c := asynq.NewClient(asynq.RedisClientOpt{Addr: b.rdb.Options().Addr, DB: b.rdb.Options().DB})
@@ -35,7 +35,7 @@ func activate(t *testing.T, b bundle, queue, id string, leaseEnd time.Time) {
 	})
 }
 
-func taskState(t *testing.T, b bundle, queue, id string) asynq.TaskState {
+func taskState(t *testing.T, b bed, queue, id string) asynq.TaskState {
 	t.Helper()
 	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: b.rdb.Options().Addr, DB: b.rdb.Options().DB})
 	defer insp.Close()
@@ -49,7 +49,7 @@ func taskState(t *testing.T, b bundle, queue, id string) asynq.TaskState {
 // was renewed (its server is alive), and forgets the dead worker once settled.
 func TestRecoverRequeuesOnlyDeadWorkersStaleTasks(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	ctx := context.Background()
 	q := b.prefix + ":captions"
 	timing := DefaultTiming(5*time.Second, 20*time.Second)
@@ -92,7 +92,7 @@ func TestRecoverRequeuesOnlyDeadWorkersStaleTasks(t *testing.T) {
 // TestRecoverOnePassAtATime: of many workers running a pass at once, one requeues the task.
 func TestRecoverOnePassAtATime(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	ctx := context.Background()
 	q := b.prefix + ":faces"
 	dead := NewWorkerInfo("v")
@@ -168,7 +168,7 @@ func TestRunFencedFencesBeforeTheEntryExpires(t *testing.T) {
 // still runs.
 func TestRecoverOwnTasksNoLongerRunning(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	ctx := context.Background()
 	q := b.prefix + ":captions"
 	self := NewWorkerInfo("v")
@@ -190,7 +190,7 @@ func TestRecoverOwnTasksNoLongerRunning(t *testing.T) {
 // whoever's it was; a task under a running lease and another fleet's lapsed task are left alone.
 func TestRecoverLapsedLeases(t *testing.T) {
 	t.Parallel()
-	b, other := setup(t), setup(t)
+	b, other := newBed(t), newBed(t)
 	ctx := context.Background()
 	q, otherQ := b.prefix+":faces", other.prefix+":faces"
 	timing := DefaultTiming(5*time.Second, 20*time.Second)

@@ -17,33 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mediafleet/mediafleet/gpu"
-	"github.com/mediafleet/mediafleet/internal/testenv"
 )
-
-type bundle struct {
-	url    string
-	prefix string
-	rdb    *redis.Client
-	reg    *Registry
-}
-
-func setup(t *testing.T) bundle {
-	t.Helper()
-	url := testenv.RedisURL(t)
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { _ = rdb.Close() })
-	prefix := testenv.Prefix(t)
-	t.Cleanup(func() {
-		ctx := context.Background()
-		keys, _ := rdb.Keys(ctx, prefix+":mediafleet:workers*").Result()
-		if len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-	})
-	return bundle{url: url, prefix: prefix, rdb: rdb, reg: New(rdb, prefix, zerolog.New(zerolog.NewTestWriter(t)))}
-}
 
 // eventually polls cond every 50 ms until it holds, failing the test after deadline.
 func eventually(t *testing.T, deadline time.Duration, what string, cond func() bool) {
@@ -70,7 +44,7 @@ func find(t *testing.T, reg *Registry, id string) (WorkerInfo, bool) {
 
 func TestRunPublishesRefreshesAndRemovesOnStop(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	dev := gpu.FakeDevice(0, "NVIDIA T", 16384)
 	info := NewWorkerInfo("v1.2.3")
 	var inFlight atomic.Int64
@@ -122,7 +96,7 @@ func TestRunPublishesRefreshesAndRemovesOnStop(t *testing.T) {
 
 func TestKilledWorkerDropsOutWithinTTL(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	id := NewWorkerID("killed-host", 4242)
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+b.url+" "+b.prefix+" "+id)
@@ -152,7 +126,7 @@ func TestKilledWorkerDropsOutWithinTTL(t *testing.T) {
 
 func TestListPrunesAndSkips(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	ctx := context.Background()
 	live := NewWorkerInfo("v1")
 	require.NoError(t, b.reg.Publish(ctx, live, time.Minute))
@@ -179,7 +153,7 @@ func TestListPrunesAndSkips(t *testing.T) {
 
 func TestPrefixesKeepFleetsApart(t *testing.T) {
 	t.Parallel()
-	a, b := setup(t), setup(t)
+	a, b := newBed(t), newBed(t)
 	ctx := context.Background()
 	wa, wb := NewWorkerInfo("a"), NewWorkerInfo("b")
 	require.NoError(t, a.reg.Publish(ctx, wa, time.Minute))
@@ -200,7 +174,7 @@ func TestPrefixesKeepFleetsApart(t *testing.T) {
 
 func TestRunAndPublishRefuseBadInput(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	ctx := context.Background()
 	snap := func() WorkerInfo { return NewWorkerInfo("v") }
 	require.Error(t, b.reg.Run(ctx, time.Second, time.Second, snap), "TTL must exceed the interval")

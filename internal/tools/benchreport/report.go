@@ -55,6 +55,18 @@ var goals = []goal{
 		Bench: `^BenchmarkRedisBytesPerTask/`, Figure: "redis_bytes/task", Baseline: "", Ratio: "", What: "bytes of used_memory per task"},
 }
 
+// shortfall says by how much a ratio that misses the goal falls short, as the factor it
+// would have to improve by.
+func (g goal) shortfall(v float64) string {
+	if g.Op == ">=" && v > 0 {
+		return fmt.Sprintf("%.2fx short", g.Target/v)
+	}
+	if g.Op == "<=" && g.Target > 0 {
+		return fmt.Sprintf("%.2fx over", v/g.Target)
+	}
+	return "missed"
+}
+
 // met tells whether a ratio meets the goal.
 func (g goal) met(v float64) bool {
 	return g.Op == ">=" && v >= g.Target || g.Op == "<=" && v <= g.Target
@@ -84,9 +96,9 @@ func writeReport(w io.Writer, m machine, start time.Time, took time.Duration, be
 			if g.Ratio != "" {
 				if v, ok := r.Metrics[g.Ratio]; ok {
 					ratio = fmt.Sprintf("%.2f", v)
-					met = "no"
-					if g.met(v) {
-						met = "yes"
+					met = "yes"
+					if !g.met(v) {
+						met = "no, " + g.shortfall(v)
 					}
 				}
 			}
