@@ -19,6 +19,7 @@ import (
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // bed is one test's private fleet in the shared Redis: its prefix, clients and queues.
@@ -84,7 +85,7 @@ func (b *bed) enqueue(k tasks.Kind, n int) []string {
 		case tasks.Captions:
 			p = &tasks.CaptionsPayload{FrameRef: tasks.FrameRef{Asset: asset, Frame: i + 1, Image: path + ".jpg", ModelVersion: "cap1"}}
 		}
-		task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
+		task, err := asynqtask.New(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
 		require.NoError(b.t, err)
 		info, err := b.client.Enqueue(task)
 		require.NoError(b.t, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mediafleet/mediafleet/dashboard"
+	"github.com/mediafleet/mediafleet/internal/testenv"
 )
 
 // hostDo sends a GET with the given Host header and returns the status and the response headers.
@@ -30,7 +31,7 @@ func hostDo(t *testing.T, url, host string, hdr map[string]string) (int, http.He
 // works (a proxy's name), given the credentials.
 func TestHostHeaderWithoutCredentials(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b := newBedOn(t, testenv.OwnRedisURL(t)) // asynqmon's listing sees every queue of its database
 	srv, _ := b.serve(dashboard.Options{})
 	_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
 	require.NoError(t, err)

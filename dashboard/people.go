@@ -194,7 +194,8 @@ func (pp *peoplePages) serveCrop(w http.ResponseWriter, r *http.Request) {
 		if f.AssetKey != q.Get("asset") || f.Frame != frame || f.Index != idx {
 			continue
 		}
-		img, err := pp.image(f.Image)
+		src, _ := pp.st.(frameSource)
+		img, err := pp.picture(r.Context(), src, f.AssetKey, f.Frame, f.Image)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusNotFound)
 			return

@@ -1,7 +1,11 @@
 package dashboard
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"os"
+	"strconv"
 	"sync"
 
 	"github.com/mediafleet/mediafleet/inference/facecrop"
@@ -37,6 +41,12 @@ type decoded struct {
 
 // image returns the decoded photo at path, decoding it once for concurrent requests.
 func (pc *pictures) image(path string) (*facecrop.Image, error) {
+	return pc.imageOf(path, func() (*facecrop.Image, error) { return facecrop.Open(path) })
+}
+
+// imageOf returns the picture known as name, decoded by load once for concurrent requests.
+func (pc *pictures) imageOf(name string, load func() (*facecrop.Image, error)) (*facecrop.Image, error) {
+	path := name
 	pc.imgMu.Lock()
 	var d *decoded
 	for _, x := range pc.images {
@@ -52,7 +62,7 @@ func (pc *pictures) image(path string) (*facecrop.Image, error) {
 		}
 	}
 	pc.imgMu.Unlock()
-	d.once.Do(func() { d.img, d.err = facecrop.Open(path) })
+	d.once.Do(func() { d.img, d.err = load() })
 	return d.img, d.err
 }
 
@@ -84,4 +94,28 @@ func writeJPEG(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "image/jpeg")
 	w.Header().Set("Cache-Control", "private, max-age=600")
 	_, _ = w.Write(b)
+}
+
+// frameSource gives a keyframe's JPEG as the results store keeps it (store.Store is one).
+type frameSource interface {
+	FrameJPEG(ctx context.Context, key string, frame int) ([]byte, error)
+}
+
+// picture is the decoded photo or keyframe at path; a keyframe whose file is not on this
+// machine (cut by a worker elsewhere) comes from src, when there is one.
+func (pc *pictures) picture(ctx context.Context, src frameSource, key string, frame int, path string) (*facecrop.Image, error) {
+	img, err := pc.image(path)
+	if err == nil || frame == 0 || src == nil {
+		return img, err
+	}
+	if _, serr := os.Stat(path); serr == nil {
+		return nil, err // the file is here and does not decode
+	}
+	return pc.imageOf("store/"+key+"/"+strconv.Itoa(frame), func() (*facecrop.Image, error) {
+		b, err := src.FrameJPEG(ctx, key, frame)
+		if err != nil {
+			return nil, fmt.Errorf("%s is not on this machine and the store holds no copy: %w", path, err)
+		}
+		return facecrop.Decode(path, b)
+	})
 }

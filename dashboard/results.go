@@ -42,6 +42,8 @@ const (
 type ResultStore interface {
 	Recent(ctx context.Context, match string, limit int) ([]store.RecentAsset, error)
 	ShowKey(ctx context.Context, key string) (*store.AssetView, error)
+	// FrameJPEG is a keyframe's picture as the store keeps it, for frames cut on another machine.
+	FrameJPEG(ctx context.Context, key string, frame int) ([]byte, error)
 	facesearch.StampedSource
 }
 
@@ -193,7 +195,7 @@ func (rp *resultsPages) view(ctx context.Context, v *store.AssetView) (*fileView
 			f.Label = fmt.Sprintf("keyframe %d", n)
 		}
 		if path := framePath(v, version, n); path != "" {
-			if _, err := os.Stat(path); err != nil {
+			if err := rp.readable(ctx, v.Key, n, path); err != nil {
 				f.Unreadable = err.Error()
 			} else {
 				f.ImageURL = fmt.Sprintf("/results/frame?%s", url.Values{"asset": {v.Key}, "frame": {strconv.Itoa(n)}}.Encode())
@@ -359,7 +361,7 @@ func (rp *resultsPages) serveFrame(w http.ResponseWriter, r *http.Request) {
 		writeJPEG(w, b)
 		return
 	}
-	img, err := rp.image(path)
+	img, err := rp.picture(r.Context(), rp.st, v.Key, frame, path)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
@@ -396,7 +398,7 @@ func (rp *resultsPages) serveFace(w http.ResponseWriter, r *http.Request) {
 		if f.Frame != frame || f.Index != idx || f.ModelVersion != q.Get("version") {
 			continue
 		}
-		img, err := rp.image(f.Image)
+		img, err := rp.picture(r.Context(), rp.st, v.Key, f.Frame, f.Image)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusNotFound)
 			return
@@ -433,4 +435,17 @@ func alignedJPEG(img *facecrop.Image, f store.Face) ([]byte, error) {
 		return nil, fmt.Errorf("encoding a face crop: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// readable tells whether a frame's picture can be shown: its file is here, or the store keeps
+// a copy of the keyframe.
+func (rp *resultsPages) readable(ctx context.Context, key string, frame int, path string) error {
+	_, err := os.Stat(path)
+	if err == nil || frame == 0 {
+		return err
+	}
+	if _, serr := rp.st.FrameJPEG(ctx, key, frame); serr != nil {
+		return fmt.Errorf("%w, and the store holds no copy of the keyframe", err)
+	}
+	return nil
 }

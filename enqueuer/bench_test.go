@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // BenchmarkEnqueue compares the enqueuer against a plain one-goroutine asynq.Client loop over
@@ -29,7 +30,7 @@ func BenchmarkEnqueue(b *testing.B) {
 		// Baseline: one goroutine, one Enqueue after another.
 		start := nowSec()
 		for _, a := range lib {
-			t, err := tasks.NewTask(payloadFor(tasks.Faces, a, "fr1"), tasks.Options{Prefix: loopPrefix})
+			t, err := asynqtask.New(payloadFor(tasks.Faces, a, "fr1"), tasks.Options{Prefix: loopPrefix})
 			require.NoError(b, err)
 			_, err = f.client.EnqueueContext(ctx, t)
 			require.NoError(b, err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/catalog"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // Sender puts planned tasks into Redis. errs[i] is nil when task i was added,
@@ -30,7 +31,7 @@ type ClientSender struct{ Client *asynq.Client }
 func (s ClientSender) Send(ctx context.Context, batch []tasks.Envelope) []error {
 	errs := make([]error, len(batch))
 	for i, e := range batch {
-		_, errs[i] = s.Client.EnqueueContext(ctx, e.Task())
+		_, errs[i] = s.Client.EnqueueContext(ctx, asynqtask.FromEnvelope(e))
 	}
 	return errs
 }

@@ -221,3 +221,22 @@ func TestCheckFitsRefusesNeedAboveCard(t *testing.T) {
 	require.ErrorContains(t, err, "queue faces: vram_mib 16129")
 	require.NotContains(t, err.Error(), "captions")
 }
+
+// TestTrialAdmission: on a 4 GiB card with 2.5 GiB free, two of four 1 GiB tasks fit (256 MiB
+// headroom), the third is refused and admitted once the first ends; nothing stays reserved.
+func TestTrialAdmission(t *testing.T) {
+	dev := FakeDevice(0, "NVIDIA T", 4096)
+	fake := NewFake(dev)
+	require.NoError(t, fake.SetFree(dev.UUID, 2560))
+	adm, err := NewAdmission(AdmissionConfig{Provider: fake, UUID: dev.UUID, HeadroomMiB: 256})
+	require.NoError(t, err)
+	steps := TrialAdmission(context.Background(), fake, adm, dev.UUID, 1024, 4)
+	var admitted []bool
+	for _, s := range steps {
+		admitted = append(admitted, s.Admitted)
+	}
+	require.Equal(t, []bool{true, true, false, false, true}, admitted)
+	require.Equal(t, 3, steps[4].Task)
+	require.Contains(t, steps[2].Reason, "needs 1024 MiB")
+	require.Zero(t, adm.ReservedMiB())
+}

@@ -21,5 +21,11 @@
 // to a bound. [IsCUDAOutOfMemory] recognises CUDA and ONNX Runtime out-of-memory errors, and
 // [Recoverer] rebuilds an inference session after one and retries the task once.
 //
+// The worker's policy: [NewSetup] decides, from the queues configured for a GPU and --gpu, whether
+// the worker pins a GPU, falls back to the CPU (no driver, unless required) or refuses to start
+// (no such GPU, a queue needing more memory than the card, a GPU required and absent); the
+// [Setup] it returns tells where each queue runs and wraps each model run in admission and
+// out-of-memory recovery ([Setup.Guard]).
+//
 // [Describe] builds the report that `mediafleet gpus` prints.
 package gpu

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/hibiken/asynq"
 )
 
 // Payload is what every task payload does: say its kind, validate itself, and name its TaskID.
@@ -18,16 +16,15 @@ type Payload interface {
 	AssetPath() string
 }
 
-// ErrBadPayload marks a payload that does not decode or validate. Such errors also match
-// asynq.SkipRetry, so the task is archived at once: retrying cannot fix it.
+// ErrBadPayload marks a payload that does not decode or validate. The worker archives such a
+// task at once: retrying cannot fix it.
 var ErrBadPayload = errors.New("bad task payload")
 
-// badPayload is a Decode failure: its text says what is wrong, and it matches both
-// ErrBadPayload and asynq.SkipRetry.
+// badPayload is a Decode failure: its text says what is wrong, and it matches ErrBadPayload.
 type badPayload struct{ msg string }
 
-func (e badPayload) Error() string   { return e.msg }
-func (e badPayload) Unwrap() []error { return []error{ErrBadPayload, asynq.SkipRetry} }
+func (e badPayload) Error() string { return e.msg }
+func (e badPayload) Unwrap() error { return ErrBadPayload }
 
 // MaxPayload is the largest payload a worker decodes, in bytes. Real payloads are a few
 // hundred bytes (two paths of at most MaxPathLen each and a few short fields); a larger one
@@ -35,7 +32,7 @@ func (e badPayload) Unwrap() []error { return []error{ErrBadPayload, asynq.SkipR
 const MaxPayload = 16 << 10
 
 // Decode unmarshals and validates a task payload of type P, which must be a pointer to a
-// payload struct. Failures match ErrBadPayload and asynq.SkipRetry.
+// payload struct. Failures match ErrBadPayload.
 func Decode[P Payload](data []byte, p P) error {
 	if len(data) > MaxPayload {
 		return badPayload{fmt.Sprintf("bad task payload: a %s payload of %d bytes, more than the %d a payload may have", p.Kind(), len(data), MaxPayload)}
@@ -84,25 +81,6 @@ func Seal(p Payload, o Options) (Envelope, error) {
 	}
 	return Envelope{Type: p.Kind().TypeName(), Body: body, Queue: QueueName(o.Prefix, p.Kind()), ID: p.TaskID(),
 		MaxRetry: o.MaxRetry, Timeout: o.Timeout}, nil
-}
-
-// Task is the asynq task of the envelope, with its queue, id and retry options.
-func (e Envelope) Task() *asynq.Task {
-	// MaxRetry always goes along: left out, asynq would turn 0 into its default of 25.
-	opts := []asynq.Option{asynq.Queue(e.Queue), asynq.TaskID(e.ID), asynq.MaxRetry(e.MaxRetry)}
-	if e.Timeout > 0 {
-		opts = append(opts, asynq.Timeout(e.Timeout))
-	}
-	return asynq.NewTask(e.Type, e.Body, opts...)
-}
-
-// NewTask builds the asynq task for a payload: its type, JSON body, queue and stable TaskID.
-func NewTask(p Payload, o Options) (*asynq.Task, error) {
-	e, err := Seal(p, o)
-	if err != nil {
-		return nil, err
-	}
-	return e.Task(), nil
 }
 
 func validateModelVersion(v string) error {

@@ -1,10 +1,8 @@
 package tasks
 
 import (
-	"errors"
 	"testing"
 
-	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 )
 
@@ -46,18 +44,18 @@ func TestQueueNames(t *testing.T) {
 	require.ErrorContains(t, err, "thumbs")
 }
 
-// TestDecodeBadPayloadIsPermanent: a payload that does not decode or validate wraps SkipRetry
+// TestDecodeBadPayloadIsPermanent: a payload that does not decode or validate is ErrBadPayload
 // with a reason that names the file.
 func TestDecodeBadPayloadIsPermanent(t *testing.T) {
 	var p FacesPayload
 	err := Decode([]byte("{nope"), &p)
-	require.True(t, errors.Is(err, asynq.SkipRetry))
+	require.ErrorIs(t, err, ErrBadPayload)
 	require.ErrorIs(t, err, ErrBadPayload)
 	require.ErrorContains(t, err, "does not decode")
 	require.NotContains(t, err.Error(), "skip retry", "the archived reason is ours alone")
 
 	err = Decode([]byte(`{"asset":{"asset_key":"h0123456789abcdef0123","path":"/p/x.jpg"},"frame":-2,"image":"/p/x.jpg","model_version":"v1"}`), &p)
-	require.True(t, errors.Is(err, asynq.SkipRetry))
+	require.ErrorIs(t, err, ErrBadPayload)
 	require.ErrorContains(t, err, "/p/x.jpg")
 	require.ErrorContains(t, err, "negative")
 
@@ -66,14 +64,17 @@ func TestDecodeBadPayloadIsPermanent(t *testing.T) {
 	require.ErrorContains(t, err, "model_version")
 }
 
-func TestNewTaskCarriesQueueAndID(t *testing.T) {
+func TestSealCarriesQueueAndID(t *testing.T) {
 	p := &KeyframesPayload{Asset: AssetRef{Key: "habcdefabcdefabcdefab", Path: "/v.mp4"}, ModelVersion: "kf1-x"}
-	task, err := NewTask(p, Options{Prefix: "lib", MaxRetry: 3})
+	e, err := Seal(p, Options{Prefix: "lib", MaxRetry: 3})
 	require.NoError(t, err)
-	require.Equal(t, "mediafleet:keyframes", task.Type())
+	require.Equal(t, "mediafleet:keyframes", e.Type)
+	require.Equal(t, "lib:keyframes", e.Queue)
+	require.Equal(t, p.TaskID(), e.ID)
+	require.Equal(t, 3, e.MaxRetry)
 	var back KeyframesPayload
-	require.NoError(t, Decode(task.Payload(), &back))
+	require.NoError(t, Decode(e.Body, &back))
 	require.Equal(t, *p, back)
-	_, err = NewTask(&KeyframesPayload{Asset: AssetRef{Path: "/v.mp4"}, ModelVersion: "kf1"}, Options{})
+	_, err = Seal(&KeyframesPayload{Asset: AssetRef{Path: "/v.mp4"}, ModelVersion: "kf1"}, Options{})
 	require.ErrorContains(t, err, "asset_key is empty")
 }

@@ -17,7 +17,8 @@ type CaptionsHandler struct {
 	Captioner captions.Captioner
 	Store     store.Store
 	Roots     Roots
-	// DataDir is where keyframe images may also be read from (see checkFrame).
+	// DataDir is where this worker's own keyframe images are read from, and where frames from
+	// the store are copied for the task (see frameFile).
 	DataDir string
 }
 
@@ -32,10 +33,12 @@ func (e retryAfterError) Unwrap() error             { return e.error }
 
 // Handle runs one captions task.
 func (h *CaptionsHandler) Handle(ctx context.Context, p *tasks.CaptionsPayload) error {
-	if err := checkFrame(h.Roots, h.DataDir, &p.FrameRef); err != nil {
+	image, done, err := frameFile(ctx, h.Roots, h.DataDir, h.Store, &p.FrameRef)
+	if err != nil {
 		return err
 	}
-	c, err := h.Captioner.Caption(ctx, p.Image)
+	defer done()
+	c, err := h.Captioner.Caption(ctx, image)
 	if err != nil {
 		if d, ok := captions.RetryAfter(err); ok && d > 0 {
 			return retryAfterError{error: err, after: d}

@@ -4,4 +4,7 @@
 // at once with the reason; transient: retried with growing delays), logs every task with its id,
 // type, queue and asset, and stops gracefully: on SIGTERM it stops fetching, lets in-flight tasks
 // finish within a grace period and puts the rest back in their queue.
+//
+// [OpenFaces] loads the face models on the ONNX Runtime build and device that fit the worker's
+// GPU (gpu.NewSetup); [OpenCaptions] opens the caption backend with its fleet's semaphore.
 package worker

@@ -8,6 +8,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/mediafleet/mediafleet/gpu"
+	"github.com/mediafleet/mediafleet/tasks"
 )
 
 // PermanentError marks a failure that retrying cannot fix: bad input, a file that is not what it
@@ -37,7 +38,8 @@ type Delayed interface {
 type Classifier func(error) bool
 
 // mapError is the one place where a handler's error becomes asynq's decision: nil stays nil,
-// permanent errors (PermanentError, a task larger than the whole GPU, what a classifier calls
+// permanent errors (PermanentError, a payload that does not decode, a task larger than the whole
+// GPU, what a classifier calls
 // permanent) wrap asynq.SkipRetry (archived at once, reason kept), everything else is returned
 // as is and retried.
 func mapError(err error, permanent []Classifier) error {
@@ -48,7 +50,7 @@ func mapError(err error, permanent []Classifier) error {
 		return err
 	}
 	var pe *PermanentError
-	if errors.As(err, &pe) || errors.Is(err, gpu.ErrTaskExceedsGPU) {
+	if errors.As(err, &pe) || errors.Is(err, gpu.ErrTaskExceedsGPU) || errors.Is(err, tasks.ErrBadPayload) {
 		return archive{err}
 	}
 	for _, isPermanent := range permanent {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/rs/zerolog"
 
@@ -24,7 +23,8 @@ type FacesHandler struct {
 	Faces FaceFinder
 	Store store.Store
 	Roots Roots
-	// DataDir is where keyframe images may also be read from (see checkFrame).
+	// DataDir is where this worker's own keyframe images are read from, and where frames from
+	// the store are copied for the task (see frameFile).
 	DataDir string
 	// Guard, when set, wraps each model run (GPU memory admission, out-of-memory recovery).
 	Guard func(ctx context.Context, run func(context.Context) error) error
@@ -38,16 +38,17 @@ type FacesHandler struct {
 
 // Handle runs one faces task.
 func (h *FacesHandler) Handle(ctx context.Context, p *tasks.FacesPayload) error {
-	if err := checkFrame(h.Roots, h.DataDir, &p.FrameRef); err != nil {
+	image, done, err := frameFile(ctx, h.Roots, h.DataDir, h.Store, &p.FrameRef)
+	if err != nil {
 		return err
 	}
+	defer done()
 	var res *faces.Result
 	run := func(ctx context.Context) error {
 		var err error
-		res, err = h.Faces.ProcessFile(ctx, p.Image)
+		res, err = h.Faces.ProcessFile(ctx, image)
 		return err
 	}
-	var err error
 	if h.Guard != nil {
 		err = h.Guard(ctx, run)
 	} else {
@@ -93,25 +94,4 @@ func (h *FacesHandler) Handle(ctx context.Context, p *tasks.FacesPayload) error 
 	}
 	zerolog.Ctx(ctx).Info().Int("frame", p.Frame).Int("faces", len(r.Faces)).Int("rejected", res.Rejected).Msg("faces stored")
 	return nil
-}
-
-// checkFrame refuses a task that would read a file it may not: the original outside the
-// media roots; for a photo (frame 0) an image other than the photo itself; for a keyframe an
-// image outside both the media roots and the data dir. Paths are compared after resolving
-// symbolic links. With no media roots every path is allowed (the worker warns at start).
-func checkFrame(roots Roots, dataDir string, f *tasks.FrameRef) error {
-	if err := roots.Check(f.Asset.Path); err != nil {
-		return err
-	}
-	if f.Frame == 0 {
-		if filepath.Clean(f.Image) != filepath.Clean(f.Asset.Path) {
-			return Permanent(fmt.Errorf("%s: the task names another file to read (%s) than the photo itself", f.Asset.Path, f.Image))
-		}
-		return nil
-	}
-	if len(roots) == 0 || roots.Check(f.Image) == nil || (dataDir != "" && Roots{dataDir}.Check(f.Image) == nil) {
-		return nil
-	}
-	return Permanent(fmt.Errorf("frame %d of %s: its image %s is outside the media roots (%s) and the data dir (%s)",
-		f.Frame, f.Asset.Path, f.Image, strings.Join(roots, ":"), dataDir))
 }

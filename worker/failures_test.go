@@ -16,6 +16,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/gpu"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // syncBuffer is a log sink that tasks write to from several goroutines.
@@ -53,7 +54,7 @@ func (b *bed) enqueueOne(t *testing.T, name string, maxRetry int, timeout time.D
 	path := "/lib/" + name + ".jpg"
 	p := &tasks.FacesPayload{FrameRef: tasks.FrameRef{
 		Asset: tasks.AssetRef{Key: tasks.AssetKey("", path, 0, 0), Path: path}, Image: path, ModelVersion: "v1"}}
-	task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: maxRetry, Timeout: timeout})
+	task, err := asynqtask.New(p, tasks.Options{Prefix: b.prefix, MaxRetry: maxRetry, Timeout: timeout})
 	require.NoError(t, err)
 	_, err = b.client.Enqueue(task)
 	require.NoError(t, err)
@@ -151,7 +152,7 @@ func TestLostSessionStopsQueue(t *testing.T) {
 		p := &tasks.CaptionsPayload{FrameRef: tasks.FrameRef{
 			Asset: tasks.AssetRef{Key: tasks.AssetKey("", fmt.Sprintf("/lib/c%d.jpg", i), 0, 0), Path: fmt.Sprintf("/lib/c%d.jpg", i)},
 			Image: fmt.Sprintf("/lib/c%d.jpg", i), ModelVersion: "v1"}}
-		task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
+		task, err := asynqtask.New(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
 		require.NoError(t, err)
 		_, err = b.client.Enqueue(task)
 		require.NoError(t, err)

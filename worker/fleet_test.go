@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 func testConfig(b *bed, queues ...QueueSpec) Config {
@@ -58,7 +59,7 @@ func TestPermanentArchivedOthersGoOn(t *testing.T) {
 	b := newBed(t)
 	b.enqueueFaces(t, 3, "ok.jpg")
 	bad := &tasks.FacesPayload{FrameRef: tasks.FrameRef{Asset: tasks.AssetRef{Key: tasks.AssetKey("", "/lib/bad.jpg", 0, 0), Path: "/lib/bad.jpg"}, Image: "/lib/bad.jpg", ModelVersion: "v1"}}
-	task, err := tasks.NewTask(bad, tasks.Options{Prefix: b.prefix})
+	task, err := asynqtask.New(bad, tasks.Options{Prefix: b.prefix})
 	require.NoError(t, err)
 	_, err = b.client.Enqueue(task)
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // bed is one test's fixture: its queue prefix in the shared Redis and the clients to it.
@@ -45,7 +46,7 @@ func (b *bed) enqueueFaces(t *testing.T, n int, image string) []string {
 			Asset: tasks.AssetRef{Key: keyOf(i), Path: fmt.Sprintf("/lib/%d.jpg", i)},
 			Image: "/lib/" + strings.TrimPrefix(image, "/lib/"), ModelVersion: "v1",
 		}}
-		task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
+		task, err := asynqtask.New(p, tasks.Options{Prefix: b.prefix, MaxRetry: 3})
 		require.NoError(t, err)
 		_, err = b.client.Enqueue(task)
 		require.NoError(t, err)

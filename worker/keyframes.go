@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -12,6 +13,7 @@ import (
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/inference/keyframes"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // Enqueuer is the part of asynq.Client a handler uses to start follow-up work.
@@ -26,8 +28,9 @@ type FollowUp struct {
 	Options  map[tasks.Kind]tasks.Options
 }
 
-// KeyframesHandler extracts the keyframes of a video, stores them, and enqueues the faces and
-// captions tasks of every frame (stable TaskIDs, so a re-run adds none twice).
+// KeyframesHandler extracts the keyframes of a video, stores them with their JPEGs (so that any
+// worker can run what follows), and enqueues the faces and captions tasks of every frame
+// (stable TaskIDs, so a re-run adds none twice).
 type KeyframesHandler struct {
 	Extractor keyframes.Extractor
 	Store     store.Store
@@ -69,7 +72,13 @@ func (h *KeyframesHandler) Handle(ctx context.Context, p *tasks.KeyframesPayload
 		Video: store.VideoInfo{DurationSec: res.Video.Duration, FPS: res.Video.FPS, Width: res.Video.Width, Height: res.Video.Height},
 	}
 	for _, f := range res.Frames {
-		r.Frames = append(r.Frames, store.Keyframe{Index: f.Index, Timestamp: f.Timestamp, Path: f.Path, Width: f.Width, Height: f.Height})
+		// The JPEG goes into the store so any worker can run the frame's faces and captions;
+		// the file under the data dir stays as this worker's copy.
+		jpeg, err := os.ReadFile(f.Path)
+		if err != nil {
+			return fmt.Errorf("reading keyframe %d of %s: %w", f.Index, p.Asset.Path, err)
+		}
+		r.Frames = append(r.Frames, store.Keyframe{Index: f.Index, Timestamp: f.Timestamp, Path: f.Path, Width: f.Width, Height: f.Height, JPEG: jpeg})
 	}
 	if err := h.Store.PutKeyframes(ctx, r); err != nil {
 		return fmt.Errorf("storing keyframes of %s: %w", p.Asset.Path, err)
@@ -105,7 +114,7 @@ func (h *KeyframesHandler) spawn(ctx context.Context, p *tasks.KeyframesPayload,
 			if kind == tasks.Captions {
 				payload = &tasks.CaptionsPayload{FrameRef: ref}
 			}
-			t, err := tasks.NewTask(payload, h.FollowUp.Options[kind])
+			t, err := asynqtask.New(payload, h.FollowUp.Options[kind])
 			if err != nil {
 				return n, Permanent(err)
 			}

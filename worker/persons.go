@@ -12,6 +12,7 @@ import (
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/persons"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // PersonsHandler runs one clustering pass over the stored faces of the task's model version.
@@ -67,7 +68,7 @@ func (pl *PersonsPlanner) Plan(ctx context.Context, modelVersion string) error {
 		now = pl.Now
 	}
 	p, due := tasks.PersonsWindow(modelVersion, now(), pl.Window)
-	t, err := tasks.NewTask(p, pl.Options)
+	t, err := asynqtask.New(p, pl.Options)
 	if err != nil {
 		return Permanent(err)
 	}

@@ -96,7 +96,7 @@ func migrate(ctx context.Context, b backend) error {
 		if err := b.lockSchema(ctx, q); err != nil {
 			return fmt.Errorf("lock schema: %w", err)
 		}
-		for _, stmt := range append(append([]string(nil), schemaV1...), schemaPersons...) {
+		for _, stmt := range append(append(append([]string(nil), schemaV1...), schemaPersons...), schemaFrames...) {
 			if err := q.exec(ctx, strings.ReplaceAll(stmt, "BLOB", b.blobType())); err != nil {
 				return fmt.Errorf("create schema: %w", err)
 			}

@@ -28,6 +28,9 @@ type Store interface {
 	// EachFace calls fn for every stored face with an embedding of the model version (all
 	// versions when empty), for brute-force similarity search.
 	EachFace(ctx context.Context, modelVersion string, fn func(FaceRow) error) error
+	// FrameJPEG returns the image of keyframe frame of the asset under key, as the keyframes
+	// task stored it (the newest keyframes model version); ErrNotFound when there is none.
+	FrameJPEG(ctx context.Context, key string, frame int) ([]byte, error)
 	// ShowKey is Show for the asset recorded under a key.
 	ShowKey(ctx context.Context, key string) (*AssetView, error)
 	// FacesStamp changes whenever the stored faces of the model version change (a faces
@@ -69,6 +72,9 @@ type Keyframe struct {
 	Path      string  `json:"path"`
 	Width     int     `json:"width"`
 	Height    int     `json:"height"`
+	// JPEG is the frame's image, stored with it so any worker can read it (FrameJPEG); Show
+	// leaves it empty.
+	JPEG []byte `json:"-"`
 }
 
 // KeyframesResult is the outcome of one keyframes task.

@@ -31,6 +31,9 @@ func validateKeyframes(r KeyframesResult) error {
 			return fmt.Errorf("%w: keyframes of %s: index %d given twice", ErrInvalid, r.Asset.Path, f.Index)
 		}
 		seen[f.Index] = true
+		if len(f.JPEG) > 0 && (len(f.JPEG) < 3 || f.JPEG[0] != 0xff || f.JPEG[1] != 0xd8 || f.JPEG[2] != 0xff) {
+			return fmt.Errorf("%w: keyframe %d of %s: its image is not a JPEG", ErrInvalid, f.Index, r.Asset.Path)
+		}
 	}
 	return nil
 }

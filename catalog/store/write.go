@@ -62,7 +62,10 @@ func (s *sqlStore) PutKeyframes(ctx context.Context, r KeyframesResult) error {
 		for i, f := range r.Frames {
 			vals[i] = []any{r.Asset.Key, r.ModelVersion, f.Index, f.Timestamp, f.Path, f.Width, f.Height}
 		}
-		return insertRows(ctx, q, "keyframes", []string{"asset", "model_version", "idx", "ts", "path", "w", "h"}, vals)
+		if err := insertRows(ctx, q, "keyframes", []string{"asset", "model_version", "idx", "ts", "path", "w", "h"}, vals); err != nil {
+			return err
+		}
+		return insertFrameImages(ctx, q, r)
 	})
 	if err != nil {
 		return s.fail(fmt.Sprintf("put keyframes of %s (%s)", r.Asset.Path, r.ModelVersion), err)

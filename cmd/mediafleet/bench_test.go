@@ -18,6 +18,7 @@ import (
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // BenchmarkEnqueueFolder times the whole `mediafleet enqueue` command on a folder of 10,000
@@ -49,7 +50,7 @@ func BenchmarkEnqueueFolder(b *testing.B) {
 		n = len(envs)
 		start := time.Now()
 		for _, env := range envs {
-			_, err := client.Enqueue(env.Task())
+			_, err := client.Enqueue(asynqtask.FromEnvelope(env))
 			require.NoError(b, err)
 		}
 		loop += time.Since(start)

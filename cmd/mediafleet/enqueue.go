@@ -112,19 +112,13 @@ again over an unchanged catalog adds nothing.`,
 	return cmd
 }
 
-// taskOptions is the enqueue settings of each kind: queue prefix, retries and timeout. A kind
-// this process does not serve (a keyframes-only worker planning faces tasks) takes the
-// defaults' settings, so its tasks keep their retries.
+// taskOptions is the enqueue settings of each kind: queue prefix, retries and timeout (of a
+// kind this process does not serve, the defaults': configs.QueueOrDefault).
 func taskOptions(cfg *configs.Config) map[tasks.Kind]tasks.Options {
-	defaults, _ := configs.Load("", func(string) string { return "" })
 	out := map[tasks.Kind]tasks.Options{}
 	for _, k := range tasks.AllKinds() {
 		o := tasks.Options{Prefix: cfg.QueuePrefix}
-		q, ok := cfg.Queues[string(k)]
-		if !ok && defaults != nil {
-			q, ok = defaults.Queues[string(k)]
-		}
-		if ok {
+		if q, ok := cfg.QueueOrDefault(string(k)); ok {
 			o.MaxRetry, o.Timeout = q.MaxRetry, q.Timeout
 		}
 		out[k] = o

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mediafleet/mediafleet/catalog"
 	"github.com/mediafleet/mediafleet/catalog/store"
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/inference"
@@ -58,7 +59,8 @@ face models, and prints for each the --top most similar stored faces of the same
 // similarFaces finds the faces of the file at path (those the store holds, else with the
 // face models) and their nearest stored faces.
 func (a *app) similarFaces(ctx context.Context, cfg *configs.Config, st store.Store, path string, top int) ([]facesearch.Match, error) {
-	v, err := lookupAsset(ctx, st, candidates(cfg.PathMap, path))
+	pm, _ := catalog.ParsePathMap(cfg.PathMap)
+	v, err := store.ShowFirst(ctx, st, pm.Candidates(path))
 	if err != nil {
 		v = nil // not in the store: its faces are found in the file
 	}

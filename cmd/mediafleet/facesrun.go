@@ -3,13 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -34,13 +27,7 @@ type facesRunDoc struct {
 	Faces           int               `json:"faces"`  // found in one pass over the photos
 	Seconds         float64           `json:"seconds"`
 	ImagesPerSecond float64           `json:"images_per_second"`
-	Results         []facesRunResult  `json:"results"` // one pass, in the order of the photos
-}
-
-type facesRunResult struct {
-	Path  string       `json:"path"`
-	Error string       `json:"error,omitempty"`
-	Faces []faces.Face `json:"faces"`
+	Results         []faces.FileFaces `json:"results"` // one pass, in the order of the photos
 }
 
 // facesRunCmd finds and embeds the faces of photos in this process, without queues or store, on
@@ -86,7 +73,7 @@ the untimed pass, every face (with its embedding when --embeddings is set).`,
 			if err != nil {
 				return err
 			}
-			photos, err := findPhotos(args)
+			photos, err := catalog.Photos(args)
 			if err != nil {
 				return usageError{err}
 			}
@@ -130,96 +117,19 @@ func (a *app) runFaces(ctx context.Context, cfg *configs.Config, photos []string
 	if err != nil {
 		return nil, err
 	}
-	defer g.close()
+	defer g.Close()
 	fr, err := a.openFaces(cfg, g, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer fr.close()
-	doc := &facesRunDoc{Build: fr.build.Name, ONNXRuntime: fr.rt.Version(), Library: fr.build.Library,
-		Provider: fr.provider, CUDALibraries: fr.build.CUDALibraries, Fallback: fr.build.Fallback,
-		Photos: len(photos), Images: len(photos) * repeat, Results: make([]facesRunResult, len(photos))}
-	if g.onGPU(cfg, "faces") {
-		doc.GPU = &g.dev
+	defer fr.Close()
+	t, err := faces.TimeFiles(ctx, fr.Pipeline, photos, cfg.Queues["faces"].Concurrency, repeat)
+	doc := &facesRunDoc{Build: fr.Build.Name, ONNXRuntime: fr.Runtime.Version(), Library: fr.Build.Library,
+		Provider: fr.Provider, CUDALibraries: fr.Build.CUDALibraries, Fallback: fr.Build.Fallback,
+		Photos: len(photos), Images: t.Images, Faces: t.Faces, Seconds: t.Seconds, ImagesPerSecond: t.ImagesPerSecond,
+		Results: t.Results}
+	if g.OnGPU("faces") {
+		doc.GPU = &g.Dev
 	}
-	// The untimed pass: the results, and the first runs that set up the device.
-	forEach(ctx, photos, cfg.Queues["faces"].Concurrency, func(i int, path string) {
-		r := facesRunResult{Path: path, Faces: []faces.Face{}}
-		res, err := fr.pipeline.ProcessFile(ctx, path)
-		if err != nil {
-			r.Error = err.Error()
-		} else {
-			r.Faces = res.Faces
-		}
-		doc.Results[i] = r
-	})
-	for _, r := range doc.Results {
-		doc.Faces += len(r.Faces)
-	}
-	all := make([]string, 0, doc.Images)
-	for range repeat {
-		all = append(all, photos...)
-	}
-	start := time.Now()
-	forEach(ctx, all, cfg.Queues["faces"].Concurrency, func(_ int, path string) { _, _ = fr.pipeline.ProcessFile(ctx, path) })
-	doc.Seconds = time.Since(start).Seconds()
-	if doc.Seconds > 0 {
-		doc.ImagesPerSecond = float64(doc.Images) / doc.Seconds
-	}
-	return doc, ctx.Err()
-}
-
-// forEach calls fn for every path, n at a time, and returns when all are done or ctx ends.
-func forEach(ctx context.Context, paths []string, n int, fn func(i int, path string)) {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range max(n, 1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i, paths[i])
-			}
-		}()
-	}
-	for i := range paths {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}
-
-// findPhotos lists the photos named by args: files as given, folders searched (sorted) for files
-// with a photo extension.
-func findPhotos(args []string) ([]string, error) {
-	var out []string
-	for _, arg := range args {
-		st, err := os.Stat(arg)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", arg, err)
-		}
-		if !st.IsDir() {
-			out = append(out, arg)
-			continue
-		}
-		err = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && slices.Contains(catalog.ImageExts, strings.ToLower(filepath.Ext(p))) {
-				out = append(out, p)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no photos in %s", strings.Join(args, ", "))
-	}
-	return out, nil
+	return doc, err
 }

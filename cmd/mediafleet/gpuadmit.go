@@ -8,16 +8,6 @@ import (
 	"github.com/mediafleet/mediafleet/gpu"
 )
 
-// admitStep is one decision of `gpus admit`; its JSON is what the GPU check script reads.
-type admitStep struct {
-	Task        int    `json:"task"`
-	NeedMiB     int64  `json:"need_mib"`
-	Admitted    bool   `json:"admitted"`
-	FreeMiB     int64  `json:"free_mib"`
-	ReservedMiB int64  `json:"reserved_mib"`
-	Reason      string `json:"reason,omitempty"`
-}
-
 // gpuAdmitCmd runs the worker's VRAM admission against the real free memory of one GPU,
 // without allocating anything: tasks of --mib each are admitted while they fit, the rest are
 // refused, and once one admitted task ends a refused one is admitted.
@@ -53,35 +43,7 @@ func (a *app) gpuAdmitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var steps []admitStep
-			var releases []func()
-			try := func(i int) bool {
-				d, _ := p.Device(ctx, dev.UUID)
-				st := admitStep{Task: i, NeedMiB: mib, FreeMiB: d.FreeMiB(), ReservedMiB: adm.ReservedMiB()}
-				release, err := adm.Reserve(ctx, mib)
-				if err == nil {
-					st.Admitted = true
-					releases = append(releases, release)
-				} else {
-					st.Reason = err.Error()
-				}
-				steps = append(steps, st)
-				return err == nil
-			}
-			refused := -1
-			for i := 1; i <= n; i++ {
-				if !try(i) && refused < 0 {
-					refused = i
-				}
-			}
-			if refused > 0 && len(releases) > 0 {
-				releases[0]() // one task ends
-				releases = releases[1:]
-				try(refused)
-			}
-			for _, r := range releases {
-				r()
-			}
+			steps := gpu.TrialAdmission(ctx, p, adm, dev.UUID, mib, n)
 			return printJSON(map[string]any{"gpu": dev, "headroom_mib": headMiB, "steps": steps})
 		},
 	}

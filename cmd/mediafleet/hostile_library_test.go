@@ -20,6 +20,7 @@ import (
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // hostileLibrary is a library made of the files that hang, lie or eat memory, beside good
@@ -138,7 +139,7 @@ func TestHostileLibrary(t *testing.T) {
 	photo := h.good["photo"]
 	forged := &tasks.FacesPayload{FrameRef: tasks.FrameRef{Asset: tasks.AssetRef{Key: tasks.AssetKey("", photo, 1, 1), Path: photo},
 		Image: filepath.Join(h.outside, "turned.jpg"), ModelVersion: "forged"}}
-	task, err := tasks.NewTask(forged, tasks.Options{Prefix: e.prefix})
+	task, err := asynqtask.New(forged, tasks.Options{Prefix: e.prefix})
 	require.NoError(t, err)
 	_, err = client.Enqueue(task)
 	require.NoError(t, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -13,7 +12,6 @@ import (
 	"github.com/mediafleet/mediafleet/configs"
 	"github.com/mediafleet/mediafleet/gpu"
 	"github.com/mediafleet/mediafleet/inference"
-	"github.com/mediafleet/mediafleet/inference/captions"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker"
 )
@@ -22,57 +20,30 @@ import (
 // and what to close at the end. A nil handler with a nil error means the queue is not served
 // (captions without a backend), which it logs once.
 func (a *app) buildInferenceHandler(ctx context.Context, cfg *configs.Config, kind tasks.Kind, st store.Store,
-	rdb redis.UniversalClient, roots worker.Roots, g *gpuSetup, m *worker.Metrics) (asynq.Handler, func(), error) {
+	rdb redis.UniversalClient, roots worker.Roots, g *gpu.Setup, m *worker.Metrics) (asynq.Handler, func(), error) {
 	switch kind {
 	case tasks.Faces:
 		fr, err := a.openFaces(cfg, g, m.ObserveBatch)
 		if err != nil {
 			return nil, nil, fmt.Errorf("queue faces: %w", err)
 		}
-		h := &worker.FacesHandler{Faces: fr.pipeline, Store: st, Roots: roots, DataDir: cfg.DataDir, OnRejected: m.ObserveRejected}
+		h := &worker.FacesHandler{Faces: fr.Pipeline, Store: st, Roots: roots, DataDir: cfg.DataDir, OnRejected: m.ObserveRejected}
 		if cfg.Faces.SaveCrops {
 			h.CropDir = filepath.Join(cfg.DataDir, "faces")
 		}
-		if g.onGPU(cfg, "faces") {
-			rec := gpu.NewRecoverer(a.log, fr.pipeline.Rebuild)
-			need := int64(cfg.Queues["faces"].VRAMMiB)
-			h.Guard = func(ctx context.Context, run func(context.Context) error) error {
-				release, err := g.admission.Reserve(ctx, need)
-				if err != nil {
-					return err
-				}
-				defer release()
-				return rec.Do(ctx, run)
-			}
-		}
-		return worker.Adapt(h.Handle), fr.close, nil
+		h.Guard = g.Guard("faces", fr.Pipeline.Rebuild)
+		return worker.Adapt(h.Handle), fr.Close, nil
 	case tasks.Captions:
 		if cfg.Captions.Backend == "" {
 			a.log.Warn().Msg("captions queue not served: no caption backend configured (set captions.backend and captions.url, or MEDIAFLEET_CAPTION_BACKEND and MEDIAFLEET_CAPTION_URL)")
 			return nil, nil, nil
 		}
-		c, err := captions.New(inference.Captions(cfg), captions.Options{Logger: a.log, Redis: rdb, KeyPrefix: semaphorePrefix(cfg)})
+		c, err := worker.OpenCaptions(ctx, worker.CaptionsOptions{Config: inference.Captions(cfg), Redis: rdb, QueuePrefix: cfg.QueuePrefix, Log: a.log})
 		if err != nil {
 			return nil, nil, fmt.Errorf("queue captions: %w", err)
-		}
-		hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		info, err := c.Health(hctx)
-		cancel()
-		if err != nil {
-			a.log.Warn().Err(err).Str("backend", c.Name()).Msg("caption backend does not answer yet; captions tasks will wait and retry until it does")
-		} else {
-			a.log.Info().Str("backend", c.Name()).Str("status", info.Status).Strs("models", info.Models).
-				Str("device", info.Device).Bool("model_available", info.ModelAvailable).Msg("caption backend found")
 		}
 		h := &worker.CaptionsHandler{Captioner: c, Store: st, Roots: roots, DataDir: cfg.DataDir}
 		return worker.Adapt(h.Handle), nil, nil
 	}
 	return nil, nil, fmt.Errorf("no handler for queue %s", kind)
-}
-
-func semaphorePrefix(cfg *configs.Config) string {
-	if cfg.QueuePrefix == "" {
-		return "mediafleet"
-	}
-	return "mediafleet:" + cfg.QueuePrefix
 }

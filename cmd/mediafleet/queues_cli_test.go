@@ -15,6 +15,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/internal/redisconn"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 // queueBed gives a CLI test an Inspector and a Client on its env's Redis and prefix.
@@ -58,7 +59,7 @@ func (b *queueBed) enqueue(k tasks.Kind, n int) []string {
 		case tasks.Captions:
 			p = &tasks.CaptionsPayload{FrameRef: fr}
 		}
-		task, err := tasks.NewTask(p, tasks.Options{Prefix: b.prefix})
+		task, err := asynqtask.New(p, tasks.Options{Prefix: b.prefix})
 		require.NoError(b.t, err)
 		info, err := b.client.Enqueue(task)
 		require.NoError(b.t, err)

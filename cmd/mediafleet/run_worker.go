@@ -2,18 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net"
-	"net/http"
 	"sync"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mediafleet/mediafleet/configs"
-	"github.com/mediafleet/mediafleet/gpu"
 	"github.com/mediafleet/mediafleet/internal/redact"
-	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker/registry"
 )
 
@@ -34,46 +27,13 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 		if err != nil {
 			return err
 		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(w.metrics.Registry, promhttp.HandlerOpts{}))
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		a.log.Info().Str("url", "http://"+ln.Addr().String()+"/metrics").Msg("worker metrics listening")
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				a.log.Error().Err(err).Msg("metrics server stopped")
-			}
-		}()
-		go func() { <-ctx.Done(); _ = srv.Close() }()
+		wait := w.metrics.Serve(ctx, ln, a.log) // stops when ctx ends
+		defer wait()
 	}
 
 	reg, base := w.reg, w.info
 	base.Store = redact.URL(cfg.StorePath())
-	snapshot := func() registry.WorkerInfo {
-		info := base
-		inFlight, stopped := w.fleet.InFlight(), w.fleet.Stopped()
-		for _, name := range cfg.QueueNames() {
-			q := cfg.Queues[name]
-			full := tasks.QueueName(cfg.QueuePrefix, tasks.Kind(name))
-			if !w.fleet.Serves(full) {
-				continue
-			}
-			info.Queues = append(info.Queues, registry.QueueInfo{Name: full, Concurrency: q.Concurrency,
-				InFlight: inFlight[full], Device: w.gpu.device(cfg, name), Stopped: stopped[full]})
-		}
-		if w.gpu != nil {
-			tctx, tcancel := context.WithTimeout(context.Background(), 2*time.Second)
-			d, err := w.gpu.provider.Device(tctx, w.gpu.dev.UUID)
-			tcancel()
-			if err != nil {
-				d = w.gpu.dev
-			}
-			info.GPU = &gpu.DeviceInfo{}
-			*info.GPU = d
-		}
-		return info
-	}
+	snapshot := func() registry.WorkerInfo { return w.fleet.RegistryInfo(context.Background(), base, w.gpu) }
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
@@ -83,7 +43,7 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 	}()
 	go func() {
 		defer wg.Done()
-		reg.RunRecovery(ctx, base.ID, timing)
+		reg.RunRecovery(ctx, base.ID, timing, w.fleet.Running)
 	}()
 
 	err := w.fleet.Run(ctx, untilEmpty)

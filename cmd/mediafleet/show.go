@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -30,8 +29,9 @@ func (a *app) showCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			paths := candidates(cfg.PathMap, args[0])
-			v, err := lookupAsset(cmd.Context(), st, paths)
+			pm, _ := catalog.ParsePathMap(cfg.PathMap)
+			paths := pm.Candidates(args[0])
+			v, err := store.ShowFirst(cmd.Context(), st, paths)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
@@ -75,32 +75,6 @@ type showResult struct {
 	*store.AssetView
 	Path     string             `json:"path"`
 	Archived []queuectl.Failure `json:"archived,omitempty"`
-}
-
-// candidates are the forms of a path the store may know it by: as given, absolute, mapped.
-func candidates(rules []string, path string) []string {
-	out := []string{path}
-	if abs, err := filepath.Abs(path); err == nil {
-		out = append(out, abs)
-	}
-	if pm, err := catalog.ParsePathMap(rules); err == nil {
-		out = append(out, pm.Apply(path))
-	}
-	return out
-}
-
-// lookupAsset finds a file in the store by the first of paths it knows, or store.ErrNotFound.
-func lookupAsset(ctx context.Context, st store.Store, paths []string) (*store.AssetView, error) {
-	for _, p := range paths {
-		v, err := st.Show(ctx, p)
-		if err == nil {
-			return v, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-	}
-	return nil, store.ErrNotFound
 }
 
 // failuresOf lists the archived tasks of the file; none when Redis cannot be reached (show

@@ -86,7 +86,7 @@ type runningWorker struct {
 	fleet   *worker.Fleet
 	reg     *registry.Registry
 	info    registry.WorkerInfo // this worker's identity in the registry
-	gpu     *gpuSetup
+	gpu     *gpu.Setup
 	rdb     redis.UniversalClient
 	metrics *worker.Metrics
 	closers []func()
@@ -114,6 +114,7 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 	w.reg = registry.New(rdb, cfg.QueuePrefix, a.log)
 	w.info = registry.NewWorkerInfo(version)
 	opt, _ := redisconn.ParseRedisURL(cfg.RedisURL)
+	opt = redisconn.Patient(opt) // ride out a Redis restart or failover (see Patient)
 	client := asynq.NewClient(opt)
 	w.closers = append(w.closers, func() { client.Close() })
 	st, err := store.Open(ctx, cfg.StorePath())
@@ -132,11 +133,11 @@ func (a *app) buildWorker(cmd *cobra.Command, cfg *configs.Config) (*runningWork
 		return fail(err)
 	}
 	w.gpu = g
-	w.closers = append(w.closers, g.close)
+	w.closers = append(w.closers, g.Close)
 	var prov gpu.Provider
 	var dev gpu.DeviceInfo
 	if g != nil {
-		prov, dev = g.provider, g.dev
+		prov, dev = g.Provider, g.Dev
 	}
 	w.metrics = worker.NewMetrics(func() map[string]int {
 		if w.fleet == nil {

@@ -63,6 +63,22 @@ func Open(path string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
+	return Decode(path, data)
+}
+
+// Decode is Open for a picture already in memory (a keyframe the results store keeps); name
+// says which picture it is in errors.
+func Decode(name string, data []byte) (*Image, error) {
+	path := name
+	bad := func(what string, err error) error {
+		if err != nil {
+			return fmt.Errorf("%w: %s: %s: %v", ErrBadImage, path, what, err)
+		}
+		return fmt.Errorf("%w: %s: %s", ErrBadImage, path, what)
+	}
+	if len(data) > maxFileBytes {
+		return nil, bad(fmt.Sprintf("picture is %d MiB, over %d MiB", len(data)>>20, maxFileBytes>>20), nil)
+	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, bad("not a JPEG, PNG, WebP or GIF image", err)

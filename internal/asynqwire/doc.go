@@ -1,6 +1,7 @@
 // Package asynqwire holds everything in mediafleet that depends on asynq's internal Redis
-// format rather than on asynq's API: the key names, the TaskMessage encoding, and the script
-// that enqueues many pending tasks of one queue in one call. asynq v0.26.0 enqueues one task
+// format rather than on asynq's API: the key names, the TaskMessage encoding, the script
+// that enqueues many pending tasks of one queue in one call, and the script that puts a dead
+// worker's active task back in its queue (RequeueOrphan). asynq v0.26.0 enqueues one task
 // per round trip and has no batch call, so a bulk backlog needs these writes made by hand.
 //
 // The format is asynq's own and may change in any release. The package's tests compare the

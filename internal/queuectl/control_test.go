@@ -12,6 +12,7 @@ import (
 	"github.com/mediafleet/mediafleet/internal/queuectl"
 	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
+	"github.com/mediafleet/mediafleet/tasks/asynqtask"
 )
 
 func (b *bed) archive(t *testing.T, queue string, k tasks.Kind, n int) {
@@ -23,7 +24,7 @@ func (b *bed) archive(t *testing.T, queue string, k tasks.Kind, n int) {
 		if k == tasks.Captions {
 			pl = &tasks.CaptionsPayload{FrameRef: p}
 		}
-		task, err := tasks.NewTask(pl, tasks.Options{Prefix: b.prefix})
+		task, err := asynqtask.New(pl, tasks.Options{Prefix: b.prefix})
 		require.NoError(t, err)
 		info, err := b.client.Enqueue(task, asynq.Queue(queue))
 		require.NoError(t, err)
@@ -97,7 +98,7 @@ func TestQueuesControlDrainStopsWithItsContext(t *testing.T) {
 		return nil
 	})))
 	t.Cleanup(func() { close(release); srv.Shutdown() })
-	task, err := tasks.NewTask(&tasks.KeyframesPayload{Asset: tasks.AssetRef{Key: "h0123456789abcdef0123", Path: "/library/v.mp4"}, ModelVersion: "kf1"}, tasks.Options{Prefix: b.prefix})
+	task, err := asynqtask.New(&tasks.KeyframesPayload{Asset: tasks.AssetRef{Key: "h0123456789abcdef0123", Path: "/library/v.mp4"}, ModelVersion: "kf1"}, tasks.Options{Prefix: b.prefix})
 	require.NoError(t, err)
 	_, err = b.client.Enqueue(task)
 	require.NoError(t, err)

@@ -2,8 +2,10 @@ package redisconn
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
 
@@ -48,5 +50,17 @@ func TestSentinelURL(t *testing.T) {
 		require.Error(t, err, u)
 		require.NotContains(t, err.Error(), "topsecret")
 		require.Contains(t, err.Error(), "/master[/db]", "the error shows the form")
+	}
+}
+
+func TestPatientLengthensRetries(t *testing.T) {
+	for _, u := range []string{"redis://127.0.0.1:1/0", "redis-sentinel://127.0.0.1:1/m/0"} {
+		opt, err := ParseRedisURL(u)
+		require.NoError(t, err)
+		c, ok := Patient(opt).MakeRedisClient().(*redis.Client)
+		require.True(t, ok, u)
+		require.Equal(t, 12, c.Options().MaxRetries, u)
+		require.Equal(t, 2*time.Second, c.Options().MaxRetryBackoff, u)
+		require.NoError(t, c.Close())
 	}
 }

@@ -67,7 +67,7 @@ func TestRecoverRequeuesOnlyDeadWorkersStaleTasks(t *testing.T) {
 	b.reg.Tasks(alive.ID).Started(ctx, q, "alive-task")
 	eventually(t, 5*time.Second, "dead entry expired", func() bool { _, ok := find(t, b.reg, dead.ID); return !ok })
 
-	got, err := b.reg.Recover(ctx, self.ID, timing)
+	got, err := b.reg.Recover(ctx, self.ID, timing, nil)
 	require.NoError(t, err)
 	require.Equal(t, []Recovered{{Worker: dead.ID, Queue: q, TaskID: "orphan"}}, got)
 	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "orphan"))
@@ -80,7 +80,7 @@ func TestRecoverRequeuesOnlyDeadWorkersStaleTasks(t *testing.T) {
 
 	// Its lease runs out (the server is gone after all): the next pass takes it and forgets the worker.
 	require.NoError(t, b.rdb.ZAdd(ctx, asynqwire.LeaseKey(q), redis.Z{Score: float64(time.Now().Unix()), Member: "held"}).Err())
-	got, err = b.reg.Recover(ctx, self.ID, timing)
+	got, err = b.reg.Recover(ctx, self.ID, timing, nil)
 	require.NoError(t, err)
 	require.Equal(t, []Recovered{{Worker: dead.ID, Queue: q, TaskID: "held"}}, got)
 	require.ErrorIs(t, b.rdb.ZScore(ctx, b.reg.index(), dead.ID).Err(), redis.Nil)
@@ -109,7 +109,7 @@ func TestRecoverOnePassAtATime(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			reg := New(b.rdb, b.prefix, zerolog.Nop())
-			got, err := reg.Recover(ctx, NewWorkerInfo("v").ID, DefaultTiming(5*time.Second, 20*time.Second))
+			got, err := reg.Recover(ctx, NewWorkerInfo("v").ID, DefaultTiming(5*time.Second, 20*time.Second), nil)
 			require.NoError(t, err)
 			mu.Lock()
 			total += len(got)
@@ -163,6 +163,28 @@ func TestRunFencedFencesBeforeTheEntryExpires(t *testing.T) {
 	}
 }
 
+// TestRecoverOwnTasksNoLongerRunning: a live worker's pass requeues the tasks recorded for it
+// that it no longer runs (their end was never written, Redis being away), and leaves the one it
+// still runs.
+func TestRecoverOwnTasksNoLongerRunning(t *testing.T) {
+	t.Parallel()
+	b := newBed(t)
+	ctx := context.Background()
+	q := b.prefix + ":captions"
+	self := NewWorkerInfo("v")
+	require.NoError(t, b.reg.Publish(ctx, self, time.Minute))
+	stale := time.Now().Add(3 * time.Second)
+	activate(t, b, q, "ended", stale)
+	activate(t, b, q, "running", stale)
+	b.reg.Tasks(self.ID).Started(ctx, q, "ended")
+	b.reg.Tasks(self.ID).Started(ctx, q, "running")
+	got, err := b.reg.Recover(ctx, self.ID, DefaultTiming(5*time.Second, 20*time.Second), func(id string) bool { return id == "running" })
+	require.NoError(t, err)
+	require.Equal(t, []Recovered{{Worker: self.ID, Queue: q, TaskID: "ended"}}, got)
+	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "ended"))
+	require.Equal(t, asynq.TaskStateActive, taskState(t, b, q, "running"))
+}
+
 // TestRecoverLapsedLeases: a task asynq still has active although no server renewed its lease
 // for a whole lease (its acknowledgement or its record was lost) is requeued by the next pass,
 // whoever's it was; a task under a running lease and another fleet's lapsed task are left alone.
@@ -181,7 +203,7 @@ func TestRecoverLapsedLeases(t *testing.T) {
 	activate(t, b, q, "running", time.Now().Add(25*time.Second))
 	activate(t, other, otherQ, "not-ours", time.Now().Add(-2*time.Second))
 
-	got, err := b.reg.Recover(ctx, self.ID, timing)
+	got, err := b.reg.Recover(ctx, self.ID, timing, nil)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []Recovered{{Queue: q, TaskID: "acked-lost"}, {Queue: q, TaskID: "live-but-forgotten"}}, got)
 	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "acked-lost"))

@@ -121,3 +121,53 @@ func testZeroFaces(t *testing.T, s store.Store) {
 	require.NoError(t, s.EachFace(ctx, "", func(store.FaceRow) error { n++; return nil }))
 	require.Zero(t, n)
 }
+
+// fakeJPEG is bytes that start as a JPEG does, distinct per seed.
+func fakeJPEG(seed byte, n int) []byte {
+	b := make([]byte, n)
+	b[0], b[1], b[2] = 0xff, 0xd8, 0xff
+	for i := 3; i < n; i++ {
+		b[i] = seed ^ byte(i*7)
+	}
+	return b
+}
+
+// testFrameImages: the keyframes' JPEGs are stored with them and read back byte for byte by
+// any reader; a later run replaces them; Show leaves them out; a frame without one is
+// ErrNotFound; an image that is not a JPEG is refused.
+func testFrameImages(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := newAsset("/videos/party.mp4", "video")
+	frames := []store.Keyframe{
+		{Index: 1, Timestamp: 0, Path: "/elsewhere/k1.jpg", Width: 720, Height: 528, JPEG: fakeJPEG(1, 200_000)},
+		{Index: 2, Timestamp: 4.2, Path: "/elsewhere/k2.jpg", Width: 720, Height: 528, JPEG: fakeJPEG(2, 50_000)},
+		{Index: 3, Timestamp: 8.1, Path: "/elsewhere/k3.jpg", Width: 720, Height: 528},
+	}
+	r := store.KeyframesResult{Asset: a, ModelVersion: "kf-v1", Video: store.VideoInfo{DurationSec: 11, FPS: 25, Width: 720, Height: 528}, Frames: frames}
+	require.NoError(t, s.PutKeyframes(ctx, r))
+	for _, f := range frames[:2] {
+		got, err := s.FrameJPEG(ctx, a.Key, f.Index)
+		require.NoError(t, err)
+		require.Equal(t, f.JPEG, got, "frame %d", f.Index)
+	}
+	_, err := s.FrameJPEG(ctx, a.Key, 3)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.FrameJPEG(ctx, "nokey", 1)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	v, err := s.Show(ctx, a.Path)
+	require.NoError(t, err)
+	for _, k := range v.Keyframes {
+		require.Nil(t, k.JPEG, "Show does not carry the images")
+	}
+
+	r.Frames = []store.Keyframe{{Index: 1, Path: "/elsewhere/k1.jpg", Width: 720, Height: 528, JPEG: fakeJPEG(9, 1000)}}
+	require.NoError(t, s.PutKeyframes(ctx, r))
+	got, err := s.FrameJPEG(ctx, a.Key, 1)
+	require.NoError(t, err)
+	require.Equal(t, fakeJPEG(9, 1000), got, "the later run's image")
+	_, err = s.FrameJPEG(ctx, a.Key, 2)
+	require.ErrorIs(t, err, store.ErrNotFound, "gone with its keyframe")
+
+	r.Frames = []store.Keyframe{{Index: 1, Path: "/x.jpg", JPEG: []byte("root:x:0:0")}}
+	require.ErrorIs(t, s.PutKeyframes(ctx, r), store.ErrInvalid)
+}

@@ -22,6 +22,7 @@ func RunSuite(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"UpsertReplacesFaces", testUpsertReplacesFaces},
 		{"UpsertReplacesKeyframes", testUpsertReplacesKeyframes},
+		{"FrameImages", testFrameImages},
 		{"UpsertReplacesCaption", testUpsertReplacesCaption},
 		{"UpsertAssetRefreshes", testUpsertAssetRefreshes},
 		{"ZeroFacesIsAResult", testZeroFaces},
