@@ -20,7 +20,7 @@ import (
 // each runs, why a stopped one stopped, and the GPU as it reads now.
 func TestRegistryInfoShowsQueuesInFlightStoppedAndGPU(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := newBed(t)
 	dev := gpu.FakeDevice(0, "NVIDIA T", 16384)
 	fake := gpu.NewFake(dev)
 	g, err := gpu.NewSetup(context.Background(), gpu.SetupConfig{Queues: map[string]int64{"faces": 1024}, HeadroomMiB: 256, Log: zerolog.Nop(),

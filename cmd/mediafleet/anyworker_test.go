@@ -15,7 +15,7 @@ import (
 // on one shared store.
 func TestVideoFramesRunOnAnotherWorker(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newBed(t)
 	fake := &fakeVLM{}
 	vlm := httptest.NewServer(fake)
 	t.Cleanup(vlm.Close)
