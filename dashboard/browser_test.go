@@ -17,6 +17,7 @@ import (
 
 	"github.com/mediafleet/mediafleet/dashboard"
 	"github.com/mediafleet/mediafleet/gpu"
+	"github.com/mediafleet/mediafleet/internal/testenv"
 	"github.com/mediafleet/mediafleet/tasks"
 	"github.com/mediafleet/mediafleet/worker/registry"
 )
@@ -96,7 +97,7 @@ func pageHas(t *testing.T, ctx context.Context, want ...string) {
 
 func TestDashboardBrowser(t *testing.T) {
 	t.Parallel()
-	b := newBed(t)
+	b := newBedOn(t, testenv.OwnRedisURL(t)) // asynqmon's queue list shows every queue of its database
 	kf, faces, capQ := b.queue(tasks.Keyframes), b.queue(tasks.Faces), b.queue(tasks.Captions)
 	b.enqueue(tasks.Keyframes, 5)
 	b.enqueue(tasks.Faces, 3)
