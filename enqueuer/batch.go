@@ -86,11 +86,13 @@ func (c *BatchClient) send(ctx context.Context, ws []tasks.Envelope, b Bound, ro
 	}
 	cmds, err := run()
 	if err != nil && asynqwire.IsNoScript(err) {
+		// A Redis that restarted has lost its scripts. When loading the script fails too (Redis
+		// still starting), that failure is every task's answer, so the caller can tell that Redis
+		// is unavailable and send the batch again, rather than the NOSCRIPT of the first try.
 		if lerr := asynqwire.Load(ctx, c.rdb); lerr != nil {
-			err = fmt.Errorf("loading the enqueue script: %w", lerr)
-		} else {
-			cmds, err = run()
+			return answers, fill(len(ws), fmt.Errorf("loading the enqueue script: %w", lerr))
 		}
+		cmds, err = run()
 	}
 	if cmds == nil && err != nil {
 		return answers, fill(len(ws), err)

@@ -69,7 +69,7 @@ func (r *Registry) Recover(ctx context.Context, self string, t Timing, running f
 	if err != nil {
 		return nil, fmt.Errorf("worker registry: reading %s: %w", r.index(), err)
 	}
-	out, err := r.recoverOwn(ctx, self, now.Add(t.LeaseCutoff), running)
+	out, err := r.recoverOwn(ctx, self, now, running)
 	if err != nil {
 		return out, err
 	}
@@ -122,7 +122,10 @@ func (r *Registry) recoverLapsed(ctx context.Context, now time.Time) ([]Recovere
 	return out, nil
 }
 
-// recoverOwn requeues the tasks recorded for this worker that it no longer runs.
+// recoverOwn requeues the tasks recorded for this worker that it no longer runs, once their
+// lease has run out (cutoff is now): a task that has just ended keeps a fresh lease while its
+// asynq server writes the end, and must not run again; one whose end was lost (Redis away)
+// stops being renewed and lapses within a lease.
 func (r *Registry) recoverOwn(ctx context.Context, self string, cutoff time.Time, running func(string) bool) ([]Recovered, error) {
 	if running == nil {
 		return nil, nil

@@ -164,8 +164,8 @@ func TestRunFencedFencesBeforeTheEntryExpires(t *testing.T) {
 }
 
 // TestRecoverOwnTasksNoLongerRunning: a live worker's pass requeues the tasks recorded for it
-// that it no longer runs (their end was never written, Redis being away), and leaves the one it
-// still runs.
+// that it no longer runs once their lease has lapsed (their end was never written, Redis being
+// away), and leaves the one it still runs and one that has just ended (its lease still runs).
 func TestRecoverOwnTasksNoLongerRunning(t *testing.T) {
 	t.Parallel()
 	b := newBed(t)
@@ -173,16 +173,19 @@ func TestRecoverOwnTasksNoLongerRunning(t *testing.T) {
 	q := b.prefix + ":captions"
 	self := NewWorkerInfo("v")
 	require.NoError(t, b.reg.Publish(ctx, self, time.Minute))
-	stale := time.Now().Add(3 * time.Second)
-	activate(t, b, q, "ended", stale)
-	activate(t, b, q, "running", stale)
+	lapsed := time.Now().Add(-2 * time.Second)
+	activate(t, b, q, "ended", lapsed)
+	activate(t, b, q, "running", time.Now().Add(25*time.Second))  // its server renews the lease
+	activate(t, b, q, "finishing", time.Now().Add(3*time.Second)) // its end is being written now
 	b.reg.Tasks(self.ID).Started(ctx, q, "ended")
 	b.reg.Tasks(self.ID).Started(ctx, q, "running")
+	b.reg.Tasks(self.ID).Started(ctx, q, "finishing")
 	got, err := b.reg.Recover(ctx, self.ID, DefaultTiming(5*time.Second, 20*time.Second), func(id string) bool { return id == "running" })
 	require.NoError(t, err)
 	require.Equal(t, []Recovered{{Worker: self.ID, Queue: q, TaskID: "ended"}}, got)
 	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "ended"))
 	require.Equal(t, asynq.TaskStateActive, taskState(t, b, q, "running"))
+	require.Equal(t, asynq.TaskStateActive, taskState(t, b, q, "finishing"), "a task whose lease still runs is never run again")
 }
 
 // TestRecoverLapsedLeases: a task asynq still has active although no server renewed its lease
