@@ -55,11 +55,3 @@ func fencedErr(run context.Context, err error) error {
 	}
 	return err
 }
-
-// Running tells whether this worker runs the task now.
-func (f *Fleet) Running(taskID string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	_, ok := f.running[taskID]
-	return ok
-}

@@ -43,7 +43,7 @@ func (a *app) runWorker(ctx context.Context, cfg *configs.Config, w *runningWork
 	}()
 	go func() {
 		defer wg.Done()
-		reg.RunRecovery(ctx, base.ID, timing, w.fleet.Running)
+		reg.RunRecovery(ctx, base.ID, timing)
 	}()
 
 	err := w.fleet.Run(ctx, untilEmpty)

@@ -46,11 +46,11 @@ type Recovered struct {
 
 // Recover runs one recovery pass as worker self (see [Timing]): when no other pass holds the
 // lock, it requeues the recorded tasks of every worker whose entry expired, if asynq still has
-// them active under a stale lease, and forgets those workers. It does the same for the tasks
-// recorded for self that running (nil: none) says are not running any more: a task whose end
-// could not be written while Redis was away stays active in Redis. Then it requeues every task
-// of the fleet's queues whose lease has lapsed (see recoverLapsed). It returns what it requeued.
-func (r *Registry) Recover(ctx context.Context, self string, t Timing, running func(taskID string) bool) ([]Recovered, error) {
+// them active under a stale lease, and forgets those workers. Then it requeues every task of
+// the fleet's queues whose lease has lapsed (see recoverLapsed), which also covers a live
+// worker's task whose end could not be written while Redis was away. It returns what it
+// requeued.
+func (r *Registry) Recover(ctx context.Context, self string, t Timing) ([]Recovered, error) {
 	ok, err := r.rdb.SetNX(ctx, r.lockKey(), self, lockTTL).Result()
 	if err != nil {
 		return nil, fmt.Errorf("worker registry: taking the recovery lock: %w", err)
@@ -69,15 +69,12 @@ func (r *Registry) Recover(ctx context.Context, self string, t Timing, running f
 	if err != nil {
 		return nil, fmt.Errorf("worker registry: reading %s: %w", r.index(), err)
 	}
-	out, err := r.recoverOwn(ctx, self, now, running)
-	if err != nil {
-		return out, err
-	}
+	var out []Recovered
 	for _, w := range dead {
 		if w == self {
 			continue // this worker's own entry lapsed: it has fenced itself and will publish again
 		}
-		got, settled, err := r.recoverWorker(ctx, w, now.Add(t.LeaseCutoff), nil)
+		got, settled, err := r.recoverWorker(ctx, w, now.Add(t.LeaseCutoff))
 		out = append(out, got...)
 		if err != nil {
 			return out, err
@@ -122,31 +119,15 @@ func (r *Registry) recoverLapsed(ctx context.Context, now time.Time) ([]Recovere
 	return out, nil
 }
 
-// recoverOwn requeues the tasks recorded for this worker that it no longer runs, once their
-// lease has run out (cutoff is now): a task that has just ended keeps a fresh lease while its
-// asynq server writes the end, and must not run again; one whose end was lost (Redis away)
-// stops being renewed and lapses within a lease.
-func (r *Registry) recoverOwn(ctx context.Context, self string, cutoff time.Time, running func(string) bool) ([]Recovered, error) {
-	if running == nil {
-		return nil, nil
-	}
-	got, _, err := r.recoverWorker(ctx, self, cutoff, running)
-	return got, err
-}
-
-// recoverWorker requeues the tasks recorded for worker w (those running says are not running,
-// when it is given). settled is true when none of them is still held under a fresh lease, so
-// a dead w can be forgotten.
-func (r *Registry) recoverWorker(ctx context.Context, w string, cutoff time.Time, running func(string) bool) (got []Recovered, settled bool, err error) {
+// recoverWorker requeues the tasks recorded for dead worker w. settled is true when none of
+// them is still held under a fresh lease, so w can be forgotten.
+func (r *Registry) recoverWorker(ctx context.Context, w string, cutoff time.Time) (got []Recovered, settled bool, err error) {
 	recs, err := r.rdb.HGetAll(ctx, r.tasksKey(w)).Result()
 	if err != nil {
 		return nil, false, fmt.Errorf("worker registry: reading the tasks of worker %s: %w", w, err)
 	}
 	settled = true
 	for id, queue := range recs {
-		if running != nil && running(id) {
-			continue
-		}
 		res, err := asynqwire.RequeueOrphan(ctx, r.rdb, queue, id, cutoff)
 		if err != nil {
 			return got, false, err
@@ -154,11 +135,8 @@ func (r *Registry) recoverWorker(ctx context.Context, w string, cutoff time.Time
 		switch res {
 		case asynqwire.Requeued:
 			got = append(got, Recovered{Worker: w, Queue: queue, TaskID: id})
-			msg := "worker registry: requeued a task of a worker whose heartbeat stopped"
-			if running != nil {
-				msg = "worker registry: requeued a task of this worker whose end could not be written"
-			}
-			r.log.Warn().Str("dead_worker", w).Str("queue", queue).Str("task_id", id).Msg(msg)
+			r.log.Warn().Str("dead_worker", w).Str("queue", queue).Str("task_id", id).
+				Msg("worker registry: requeued a task of a worker whose heartbeat stopped")
 		case asynqwire.LeaseFresh:
 			settled = false // its asynq server still renews the lease: not dead after all
 		}
@@ -170,8 +148,8 @@ func (r *Registry) recoverWorker(ctx context.Context, w string, cutoff time.Time
 }
 
 // RunRecovery runs a recovery pass every t.Scan until ctx ends; failures are logged and the
-// next pass tries again. running tells which tasks this worker runs now (see Recover).
-func (r *Registry) RunRecovery(ctx context.Context, self string, t Timing, running func(taskID string) bool) {
+// next pass tries again.
+func (r *Registry) RunRecovery(ctx context.Context, self string, t Timing) {
 	tick := time.NewTicker(t.Scan)
 	defer tick.Stop()
 	for {
@@ -180,7 +158,7 @@ func (r *Registry) RunRecovery(ctx context.Context, self string, t Timing, runni
 			return
 		case <-tick.C:
 		}
-		if _, err := r.Recover(ctx, self, t, running); err != nil && ctx.Err() == nil {
+		if _, err := r.Recover(ctx, self, t); err != nil && ctx.Err() == nil {
 			r.log.Warn().Err(err).Msg("worker registry: recovery pass failed; trying again at the next one")
 		}
 	}

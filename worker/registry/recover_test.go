@@ -67,7 +67,7 @@ func TestRecoverRequeuesOnlyDeadWorkersStaleTasks(t *testing.T) {
 	b.reg.Tasks(alive.ID).Started(ctx, q, "alive-task")
 	eventually(t, 5*time.Second, "dead entry expired", func() bool { _, ok := find(t, b.reg, dead.ID); return !ok })
 
-	got, err := b.reg.Recover(ctx, self.ID, timing, nil)
+	got, err := b.reg.Recover(ctx, self.ID, timing)
 	require.NoError(t, err)
 	require.Equal(t, []Recovered{{Worker: dead.ID, Queue: q, TaskID: "orphan"}}, got)
 	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "orphan"))
@@ -80,7 +80,7 @@ func TestRecoverRequeuesOnlyDeadWorkersStaleTasks(t *testing.T) {
 
 	// Its lease runs out (the server is gone after all): the next pass takes it and forgets the worker.
 	require.NoError(t, b.rdb.ZAdd(ctx, asynqwire.LeaseKey(q), redis.Z{Score: float64(time.Now().Unix()), Member: "held"}).Err())
-	got, err = b.reg.Recover(ctx, self.ID, timing, nil)
+	got, err = b.reg.Recover(ctx, self.ID, timing)
 	require.NoError(t, err)
 	require.Equal(t, []Recovered{{Worker: dead.ID, Queue: q, TaskID: "held"}}, got)
 	require.ErrorIs(t, b.rdb.ZScore(ctx, b.reg.index(), dead.ID).Err(), redis.Nil)
@@ -109,7 +109,7 @@ func TestRecoverOnePassAtATime(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			reg := New(b.rdb, b.prefix, zerolog.Nop())
-			got, err := reg.Recover(ctx, NewWorkerInfo("v").ID, DefaultTiming(5*time.Second, 20*time.Second), nil)
+			got, err := reg.Recover(ctx, NewWorkerInfo("v").ID, DefaultTiming(5*time.Second, 20*time.Second))
 			require.NoError(t, err)
 			mu.Lock()
 			total += len(got)
@@ -163,9 +163,9 @@ func TestRunFencedFencesBeforeTheEntryExpires(t *testing.T) {
 	}
 }
 
-// TestRecoverOwnTasksNoLongerRunning: a live worker's pass requeues the tasks recorded for it
-// that it no longer runs once their lease has lapsed (their end was never written, Redis being
-// away), and leaves the one it still runs and one that has just ended (its lease still runs).
+// TestRecoverOwnTasksNoLongerRunning: a live worker's pass requeues a task recorded for it whose
+// lease has lapsed (its end was never written, Redis being away), and leaves the one it still
+// runs and one that has just ended (its lease still runs while its end is written).
 func TestRecoverOwnTasksNoLongerRunning(t *testing.T) {
 	t.Parallel()
 	b := newBed(t)
@@ -180,9 +180,9 @@ func TestRecoverOwnTasksNoLongerRunning(t *testing.T) {
 	b.reg.Tasks(self.ID).Started(ctx, q, "ended")
 	b.reg.Tasks(self.ID).Started(ctx, q, "running")
 	b.reg.Tasks(self.ID).Started(ctx, q, "finishing")
-	got, err := b.reg.Recover(ctx, self.ID, DefaultTiming(5*time.Second, 20*time.Second), func(id string) bool { return id == "running" })
+	got, err := b.reg.Recover(ctx, self.ID, DefaultTiming(5*time.Second, 20*time.Second))
 	require.NoError(t, err)
-	require.Equal(t, []Recovered{{Worker: self.ID, Queue: q, TaskID: "ended"}}, got)
+	require.Equal(t, []Recovered{{Queue: q, TaskID: "ended"}}, got)
 	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "ended"))
 	require.Equal(t, asynq.TaskStateActive, taskState(t, b, q, "running"))
 	require.Equal(t, asynq.TaskStateActive, taskState(t, b, q, "finishing"), "a task whose lease still runs is never run again")
@@ -206,7 +206,7 @@ func TestRecoverLapsedLeases(t *testing.T) {
 	activate(t, b, q, "running", time.Now().Add(25*time.Second))
 	activate(t, other, otherQ, "not-ours", time.Now().Add(-2*time.Second))
 
-	got, err := b.reg.Recover(ctx, self.ID, timing, nil)
+	got, err := b.reg.Recover(ctx, self.ID, timing)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []Recovered{{Queue: q, TaskID: "acked-lost"}, {Queue: q, TaskID: "live-but-forgotten"}}, got)
 	require.Equal(t, asynq.TaskStatePending, taskState(t, b, q, "acked-lost"))

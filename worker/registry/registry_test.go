@@ -119,7 +119,7 @@ func TestKilledWorkerDropsOutWithinTTL(t *testing.T) {
 	// It must go by itself once its TTL (2 s) runs out; allow slack for a loaded machine.
 	eventually(t, childTTL+10*time.Second, "killed worker gone from List", func() bool { _, ok := find(t, b.reg, id); return !ok })
 	// A recovery pass finds it dead, has nothing to requeue, and forgets it.
-	_, err = b.reg.Recover(context.Background(), "other", DefaultTiming(time.Second, 4*time.Second), nil)
+	_, err = b.reg.Recover(context.Background(), "other", DefaultTiming(time.Second, 4*time.Second))
 	require.NoError(t, err)
 	require.ErrorIs(t, b.rdb.ZScore(context.Background(), b.reg.index(), id).Err(), redis.Nil, "a recovery pass prunes the index")
 }
