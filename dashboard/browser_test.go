@@ -80,6 +80,30 @@ func shoot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Logf("screenshot: %s", p)
 }
 
+// waitTrue evaluates js in the page every 100 ms until it is true or timeout passes. An
+// evaluation that fails because the page's script context is being replaced (a refresh or a
+// navigation under way) counts as not yet, as it would for a person looking at the page.
+func waitTrue(ctx context.Context, js string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = fmt.Errorf("still false after %s", timeout)
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // pageHas waits until the page's visible text holds every one of want.
 func pageHas(t *testing.T, ctx context.Context, want ...string) {
 	t.Helper()
@@ -87,9 +111,7 @@ func pageHas(t *testing.T, ctx context.Context, want ...string) {
 	for i, w := range want {
 		cond[i] = fmt.Sprintf("document.body.innerText.includes(%q)", w)
 	}
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](strings.Join(cond, " && "),
-		chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
-	if err != nil {
+	if err := waitTrue(ctx, strings.Join(cond, " && "), 20*time.Second); err != nil {
 		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.body.innerText"))
 		t.Fatalf("page never showed all of %q (%v); it shows:\n%s", want, err, text)
 	}

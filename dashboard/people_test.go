@@ -156,8 +156,7 @@ func allImagesLoad(t *testing.T, ctx context.Context, n int) {
 	t.Helper()
 	js := fmt.Sprintf(`(() => { window.scrollTo(0, document.body.scrollHeight); const im = [...document.images];
 		return im.length === %d && im.every(i => i.complete && i.naturalWidth > 0); })()`, n)
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(2*time.Minute), chromedp.WithPollingInterval(100*time.Millisecond)))
-	if err != nil {
+	if err := waitTrue(ctx, js, 2*time.Minute); err != nil {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.images].map(i => i.src + " " + i.naturalWidth).join("\n")`))
 		t.Fatalf("the page's %d face crops did not all load (%v):\n%s", n, err, got)
 	}
